@@ -1,0 +1,17 @@
+/*
+ * handlers.h - every route handler, one line each; the table is routes.c.
+ */
+#ifndef CEXUP_HANDLERS_H
+#define CEXUP_HANDLERS_H
+
+struct request;
+struct response;
+
+/* fdelux.c */
+void	handle_fdelux_login(struct request *, struct response *);
+void	handle_fdelux_register(struct request *, struct response *);
+/* health.c */
+void	handle_health(struct request *, struct response *);
+void	handle_ready(struct request *, struct response *);
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * hash_slots.h - a node-wide bound on concurrent password hashes
+ * (CONTRACT §6 hash_slots).
+ *
+ * A SysV semaphore created by the master and shared by its workers.  SEM_UNDO
+ * gives a slot back when its holder dies, even by kill -9, so a crash can
+ * never shrink the pool.
+ */
+#ifndef CEXUP_HASH_SLOTS_H
+#define CEXUP_HASH_SLOTS_H
+
+/* Returns the semaphore id, or -1 with errno set. */
+int	hash_slots_create(int slots);
+void	hash_slots_destroy(int id);
+/*
+ * Waits up to wait_ms for a slot: 0 when one was taken, -1 on timeout.
+ * With id < 0 (command-line tools) there is no bound: always 0.
+ */
+int	hash_slot_acquire(int id, int wait_ms);
+void	hash_slot_release(int id);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * password.h - password hashing (Argon2id, reference libargon2) and
+ * verification of imported bcrypt hashes (CONTRACT §6).
+ */
+#ifndef CEXUP_PASSWORD_H
+#define CEXUP_PASSWORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PASSWORD_MIN_LEN	8
+#define PASSWORD_MAX_LEN	1024
+#define PASSWORD_HASH_MAX	256
+
+struct password_params {
+	uint32_t	memory_kib;	/* m */
+	uint32_t	iterations;	/* t */
+	uint32_t	parallelism;	/* p */
+};
+
+/* Writes a PHC string ($argon2id$v=19$m=..,t=..,p=..$salt$hash). 0 or -1. */
+int	password_hash(const struct password_params *, const char *pw, size_t len,
+	    char out[PASSWORD_HASH_MAX]);
+
+/*
+ * True if pw matches the stored hash ($argon2id$, $argon2i$, $2y$, $2b$,
+ * $2a$).  An unrecognised or corrupt hash never matches.
+ */
+bool	password_verify(const char *stored, const char *pw, size_t len);
+
+/* True if stored is not Argon2id with exactly these parameters. */
+bool	password_needs_rehash(const struct password_params *, const char *stored);
+
+/*
+ * A valid Argon2id hash of a random password with these parameters, made
+ * once per worker: verifying against it costs what a real verification costs,
+ * so unknown accounts are not revealed by timing.
+ */
+int	password_make_dummy(const struct password_params *,
+	    char out[PASSWORD_HASH_MAX]);
+
+#endif

@@ -1,0 +1,316 @@
+/*
+ * db.c - one libpq connection per worker, prepared statements, and the
+ * mapping of failures to 503 (connection) or 500 (anything else).
+ */
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/arena.h"
+#include "core/db.h"
+#include "core/log.h"
+#include "core/util.h"
+
+#define MAX_PREPARED		256
+#define RECONNECT_INTERVAL	1	/* seconds between attempts */
+
+struct db {
+	char			*conninfo;
+	int			 statement_timeout_ms;
+	int			 connect_timeout;
+	PGconn			*conn;
+	time_t			 last_attempt;
+	bool			 checked;	/* idle check done this request */
+	unsigned long		 reconnects;
+	/* Statements prepared on this connection, by identity. */
+	const struct db_stmt	*prepared[MAX_PREPARED];
+	size_t			 n_prepared;
+};
+
+static void
+notice_ignore(void *arg, const PGresult *res)
+{
+	(void)arg;
+	(void)res;
+}
+
+static int
+db_connect(struct db *db)
+{
+	const char *keys[] = { "dbname", "connect_timeout", "options",
+	    "application_name", "client_encoding", NULL };
+	char timeout[16], options[64];
+	const char *values[6];
+
+	db->last_attempt = time(NULL);
+	if (db->conn != NULL) {
+		PQfinish(db->conn);
+		db->conn = NULL;
+	}
+	db->n_prepared = 0;
+	snprintf(timeout, sizeof(timeout), "%d", db->connect_timeout);
+	snprintf(options, sizeof(options), "-c statement_timeout=%d",
+	    db->statement_timeout_ms);
+	/* expand_dbname: "dbname" may be a full conninfo string or URI. */
+	values[0] = db->conninfo;
+	values[1] = timeout;
+	values[2] = options;
+	values[3] = "cexup-api";
+	values[4] = "UTF8";
+	values[5] = NULL;
+	db->conn = PQconnectdbParams(keys, values, 1);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		log_warnx("database connection failed: %s",
+		    PQerrorMessage(db->conn));
+		PQfinish(db->conn);
+		db->conn = NULL;
+		return -1;
+	}
+	PQsetNoticeReceiver(db->conn, notice_ignore, NULL);
+	return 0;
+}
+
+struct db *
+db_open(const char *conninfo, int statement_timeout_ms, int connect_timeout)
+{
+	struct db *db = xcalloc(1, sizeof(*db));
+
+	db->conninfo = xstrdup(conninfo);
+	db->statement_timeout_ms = statement_timeout_ms;
+	db->connect_timeout = connect_timeout;
+	(void)db_connect(db);
+	return db;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	secure_wipe(db->conninfo, strlen(db->conninfo));
+	free(db->conninfo);
+	free(db);
+}
+
+/*
+ * An idle connection has nothing to read unless the server is going away
+ * (it sends a FATAL and closes, e.g. on restart).  Noticing that before the
+ * first statement of a request turns a PostgreSQL restart into a reconnect
+ * instead of a failed request.
+ */
+static void
+check_idle_connection(struct db *db)
+{
+	struct pollfd p;
+
+	db->checked = true;
+	if (db->conn == NULL)
+		return;
+	p.fd = PQsocket(db->conn);
+	p.events = POLLIN;
+	p.revents = 0;
+	if (p.fd >= 0 && poll(&p, 1, 0) > 0)
+		(void)PQconsumeInput(db->conn);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		log_warnx("database connection lost while idle");
+		PQfinish(db->conn);
+		db->conn = NULL;
+		db->n_prepared = 0;
+		db->last_attempt = 0;
+	}
+}
+
+bool
+db_ready(struct db *db)
+{
+	if (!db->checked)
+		check_idle_connection(db);
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		return true;
+	/* Do not let every request pay a connect timeout while it is down. */
+	if (db->conn == NULL && time(NULL) - db->last_attempt <
+	    RECONNECT_INTERVAL)
+		return false;
+	if (db_connect(db) == -1)
+		return false;
+	db->reconnects++;
+	log_info("database connection re-established");
+	return true;
+}
+
+unsigned long
+db_reconnects(const struct db *db)
+{
+	return db->reconnects;
+}
+
+static enum db_status
+classify(PGconn *conn, const PGresult *res)
+{
+	const char *state;
+
+	if (PQstatus(conn) != CONNECTION_OK)
+		return DB_UNAVAILABLE;
+	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (state == NULL)
+		return DB_ERROR;
+	if (strcmp(state, "23505") == 0)
+		return DB_UNIQUE_VIOLATION;
+	/* Class 08 connection exception, 57P0x shutdown / cannot connect. */
+	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+		return DB_UNAVAILABLE;
+	return DB_ERROR;
+}
+
+/* A broken connection is dropped so the next request reconnects. */
+static void
+drop_if_broken(struct db *db)
+{
+	if (db->conn != NULL && PQstatus(db->conn) != CONNECTION_OK) {
+		log_warnx("database connection lost");
+		PQfinish(db->conn);
+		db->conn = NULL;
+		db->n_prepared = 0;
+		db->last_attempt = 0;	/* retry on the next request */
+	}
+}
+
+static int
+ensure_prepared(struct db *db, const struct db_stmt *stmt,
+    enum db_status *status)
+{
+	PGresult *res;
+	size_t i;
+
+	for (i = 0; i < db->n_prepared; i++)
+		if (db->prepared[i] == stmt)
+			return 0;
+	res = PQprepare(db->conn, stmt->name, stmt->sql, stmt->nparams, NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		*status = classify(db->conn, res);
+		if (*status != DB_UNAVAILABLE)
+			log_warnx("prepare %s: %s", stmt->name,
+			    PQerrorMessage(db->conn));
+		PQclear(res);
+		drop_if_broken(db);
+		return -1;
+	}
+	PQclear(res);
+	if (db->n_prepared < MAX_PREPARED)
+		db->prepared[db->n_prepared++] = stmt;
+	return 0;
+}
+
+static void
+clear_result(void *res)
+{
+	PQclear(res);
+}
+
+PGresult *
+db_exec_bin(struct db *db, struct arena *a, const struct db_stmt *stmt,
+    const char *const *params, const int *lengths, const int *formats,
+    int result_format, enum db_status *status)
+{
+	PGresult *res;
+	ExecStatusType rs;
+
+	*status = DB_UNAVAILABLE;
+	if (!db_ready(db))
+		return NULL;
+	if (ensure_prepared(db, stmt, status) == -1)
+		return NULL;
+	res = PQexecPrepared(db->conn, stmt->name, stmt->nparams, params,
+	    lengths, formats, result_format);
+	rs = PQresultStatus(res);
+	if (rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK) {
+		arena_cleanup_add(a, clear_result, res);
+		*status = DB_OK;
+		return res;
+	}
+	*status = classify(db->conn, res);
+	if (*status == DB_ERROR)
+		log_warnx("%s: %s", stmt->name,
+		    PQresultErrorMessage(res));
+	PQclear(res);
+	drop_if_broken(db);
+	return NULL;
+}
+
+PGresult *
+db_exec(struct db *db, struct arena *a, const struct db_stmt *stmt,
+    const char *const *params, enum db_status *status)
+{
+	return db_exec_bin(db, a, stmt, params, NULL, NULL, 0, status);
+}
+
+static enum db_status
+simple_command(struct db *db, const char *sql)
+{
+	PGresult *res;
+	enum db_status st = DB_OK;
+
+	if (!db_ready(db))
+		return DB_UNAVAILABLE;
+	res = PQexec(db->conn, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		st = classify(db->conn, res);
+	PQclear(res);
+	drop_if_broken(db);
+	return st;
+}
+
+enum db_status
+db_begin(struct db *db)
+{
+	return simple_command(db, "BEGIN");
+}
+
+enum db_status
+db_commit(struct db *db)
+{
+	return simple_command(db, "COMMIT");
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (db->conn != NULL)
+		(void)simple_command(db, "ROLLBACK");
+}
+
+void
+db_request_done(struct db *db)
+{
+	db->checked = false;
+	if (db->conn == NULL)
+		return;
+	if (PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		db_rollback(db);
+	drop_if_broken(db);
+}
+
+void
+db_bytea_text(const unsigned char *bytes, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	out[0] = '\\';
+	out[1] = 'x';
+	for (i = 0; i < n; i++) {
+		out[2 + 2 * i] = hex[bytes[i] >> 4];
+		out[3 + 2 * i] = hex[bytes[i] & 15];
+	}
+	out[2 + 2 * n] = '\0';
+}
+
+const char *
+db_value(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return NULL;
+	return PQgetvalue(res, row, col);
+}

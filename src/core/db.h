@@ -1,0 +1,72 @@
+/*
+ * db.h - the worker's PostgreSQL connection.
+ *
+ * One connection per worker, opened after fork.  Statements are declared as
+ * static `struct db_stmt` next to the code that uses them and prepared lazily,
+ * once per connection.  When the server goes away the connection is re-opened
+ * on a later request (at most once per second); meanwhile callers get
+ * DB_UNAVAILABLE and answer 503.
+ */
+#ifndef CEXUP_DB_H
+#define CEXUP_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+struct arena;
+
+struct db_stmt {
+	const char	*name;
+	const char	*sql;
+	int		 nparams;
+};
+
+enum db_status {
+	DB_OK = 0,
+	DB_UNAVAILABLE,		/* no connection, or it broke: 503 */
+	DB_UNIQUE_VIOLATION,	/* SQLSTATE 23505 */
+	DB_ERROR		/* anything else: 500 */
+};
+
+struct db;
+
+struct db	*db_open(const char *conninfo, int statement_timeout_ms,
+		    int connect_timeout);
+void		 db_close(struct db *);
+/* Connected, reconnecting if needed (rate-limited). */
+bool		 db_ready(struct db *);
+/* Reconnects performed so far (metrics, tests). */
+unsigned long	 db_reconnects(const struct db *);
+
+/*
+ * Runs a prepared statement with text parameters (NULL = SQL NULL).  The
+ * result is registered for PQclear in the arena.  On failure returns NULL
+ * and sets *status (never DB_OK); on success *status = DB_OK.
+ */
+PGresult	*db_exec(struct db *, struct arena *, const struct db_stmt *,
+		    const char *const *params, enum db_status *status);
+/* Same with explicit lengths/formats (binary parameters such as bytea). */
+PGresult	*db_exec_bin(struct db *, struct arena *, const struct db_stmt *,
+		    const char *const *params, const int *lengths,
+		    const int *formats, int result_format,
+		    enum db_status *status);
+
+/* BEGIN / COMMIT / ROLLBACK.  Return DB_OK or an error status. */
+enum db_status	 db_begin(struct db *);
+enum db_status	 db_commit(struct db *);
+void		 db_rollback(struct db *);
+/* After each request: roll back anything left open. */
+void		 db_request_done(struct db *);
+
+/*
+ * Writes bytes as bytea text input ("\\x" + hex, NUL-terminated); out must
+ * hold 2 * n + 3 bytes.
+ */
+void		 db_bytea_text(const unsigned char *, size_t n, char *out);
+
+/* Text value or NULL for SQL NULL. */
+const char	*db_value(const PGresult *, int row, int col);
+
+#endif

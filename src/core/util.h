@@ -1,0 +1,31 @@
+/*
+ * util.h - small helpers shared by the server and the tests.
+ *
+ * The x* allocators never return NULL: running out of memory is fatal (the
+ * master respawns a worker that exits).
+ */
+#ifndef CEXUP_UTIL_H
+#define CEXUP_UTIL_H
+
+#include <stddef.h>
+
+/*
+ * Parses the whole of s as a decimal integer in [min, max] (strtonum-style:
+ * no empty string, no trailing characters).  Returns 0, or -1 on failure.
+ */
+int	 parse_long(const char *s, long min, long max, long *out);
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+char	*xstrdup(const char *);
+
+/* Copies with truncation, always NUL-terminates (size > 0); returns strlen(src). */
+size_t	 strlcpy_safe(char *dst, const char *src, size_t size);
+
+/* Constant-time comparison of n bytes; 1 if equal, 0 otherwise. */
+int	 ct_equal(const void *a, const void *b, size_t n);
+
+/* Zeroes memory in a way the compiler cannot optimise away. */
+void	 secure_wipe(void *, size_t);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * request.c - query string access.
+ */
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/validate.h"
+#include "http/request.h"
+
+static int
+hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes [s, s+len) into the arena; -1 on a bad %XX escape. */
+static char *
+percent_decode(struct arena *a, const char *s, size_t len, size_t *out_len)
+{
+	char *out = arena_alloc(a, len + 1);
+	size_t i, o = 0;
+	int hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '+')
+			out[o++] = ' ';
+		else if (s[i] == '%') {
+			if (i + 2 >= len)
+				return NULL;
+			hi = hex_value((unsigned char)s[i + 1]);
+			lo = hex_value((unsigned char)s[i + 2]);
+			if (hi < 0 || lo < 0)
+				return NULL;
+			out[o++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else
+			out[o++] = s[i];
+	}
+	out[o] = '\0';
+	*out_len = o;
+	return out;
+}
+
+const char *
+request_query_param(struct request *req, const char *name, int *invalid)
+{
+	const char *p = req->query, *amp, *eq, *value = NULL;
+	size_t name_len = strlen(name), seg_len, value_len = 0, out_len;
+	char *decoded;
+
+	*invalid = 0;
+	while (p != NULL && *p != '\0') {
+		amp = strchr(p, '&');
+		seg_len = amp ? (size_t)(amp - p) : strlen(p);
+		eq = memchr(p, '=', seg_len);
+		if ((eq ? (size_t)(eq - p) : seg_len) == name_len &&
+		    memcmp(p, name, name_len) == 0) {
+			/* The last occurrence wins, as in PHP/Laravel. */
+			value = eq ? eq + 1 : p + seg_len;
+			value_len = eq ? seg_len - name_len - 1 : 0;
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	if (value == NULL)
+		return NULL;
+	decoded = percent_decode(req->arena, value, value_len, &out_len);
+	if (decoded == NULL || !valid_utf8(decoded, out_len)) {
+		*invalid = 1;
+		return NULL;
+	}
+	return decoded;
+}

@@ -1,0 +1,57 @@
+/*
+ * request.h - one FastCGI request as the handlers see it.
+ *
+ * Every string is a copy in the request arena (libfcgi frees its params at the
+ * next accept).  Handlers never touch libfcgi: that keeps them testable.
+ */
+#ifndef CEXUP_REQUEST_H
+#define CEXUP_REQUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct arena;
+struct app;
+struct json_value;
+struct route;
+
+#define REQUEST_MAX_PATH_PARAMS	4
+
+struct request {
+	struct arena		*arena;
+	struct app		*app;		/* the worker's long-lived state */
+
+	const char		*method;	/* REQUEST_METHOD */
+	const char		*path;		/* DOCUMENT_URI: decoded, no query */
+	const char		*query;		/* QUERY_STRING, "" when absent */
+	const char		*content_type;	/* NULL when absent */
+	const char		*authorization;	/* HTTP_AUTHORIZATION */
+	const char		*api_key;	/* HTTP_X_API_KEY */
+	const char		*if_none_match;	/* HTTP_IF_NONE_MATCH */
+	const char		*request_id;	/* REQUEST_ID, set by nginx */
+	const char		*remote_addr;
+	const char		*scheme;	/* "https" when HTTPS=on */
+	const char		*host;		/* HTTP_HOST */
+	const char		*user_agent;
+
+	const char		*body;		/* NUL-terminated copy */
+	size_t			 body_len;
+
+	const struct route	*route;
+	const char		*path_params[REQUEST_MAX_PATH_PARAMS];
+	size_t			 n_path_params;
+
+	struct json_value	*json;		/* parsed body (object) or NULL */
+	int64_t			 api_client_id;	/* 0: no key presented */
+	int64_t			 user_id;	/* 0 until authenticated */
+};
+
+/*
+ * Value of query parameter `name`, percent-decoded ('+' is a space), in the
+ * arena; NULL if absent.  Sets *invalid when the value decodes to bytes that
+ * are not valid UTF-8 or contain NUL (the value is then NULL).
+ */
+const char	*request_query_param(struct request *, const char *name,
+		    int *invalid);
+
+#endif

@@ -1,0 +1,354 @@
+/*
+ * config.c - defaults, file, environment, validation.
+ *
+ * One table describes every key: its type, where it lives in struct config,
+ * its range and default.  Unknown keys are errors, so a typo in the file is
+ * found at start-up instead of silently ignored.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "server/config.h"
+
+#ifndef PKGDATADIR
+#define PKGDATADIR "/usr/local/share/cexup-api"
+#endif
+
+enum key_type { K_STR, K_INT, K_LONG, K_U32, K_OCTAL, K_LOGLEVEL, K_KEYSCOPE };
+
+struct key_spec {
+	const char	*name;
+	enum key_type	 type;
+	size_t		 offset;
+	size_t		 size;		/* K_STR: buffer size */
+	long		 min, max;
+	const char	*def;
+	int		 secret;	/* masked by config_dump */
+};
+
+#define STR(n, d)		{ #n, K_STR, offsetof(struct config, n), \
+				  sizeof(((struct config *)0)->n), 0, 0, d, 0 }
+#define SECRET_STR(n, d)	{ #n, K_STR, offsetof(struct config, n), \
+				  sizeof(((struct config *)0)->n), 0, 0, d, 1 }
+#define NUM(t, n, lo, hi, d)	{ #n, t, offsetof(struct config, n), 0, \
+				  lo, hi, d, 0 }
+
+static const struct key_spec keys[] = {
+	STR(listen, "unix:/run/cexup-api/cexup-api.sock"),
+	NUM(K_OCTAL, listen_mode, 0, 0777, "0660"),
+	NUM(K_INT, listen_backlog, 1, 65535, "511"),
+	NUM(K_INT, workers, 0, 512, "0"),
+	NUM(K_LONG, max_requests, 0, 100000000, "10000"),
+	NUM(K_INT, drain_timeout, 1, 3600, "20"),
+	SECRET_STR(database_url, "dbname=cexup"),
+	NUM(K_INT, statement_timeout_ms, 100, 600000, "5000"),
+	NUM(K_INT, db_connect_timeout, 1, 60, "3"),
+	STR(sql_dir, PKGDATADIR "/sql"),
+	STR(jwt_keys_file, ""),
+	STR(jwt_issuer, "cexup-api"),
+	STR(jwt_audience, "cexup-api"),
+	NUM(K_LONG, access_ttl, 60, 86400, "3600"),
+	NUM(K_LONG, refresh_ttl, 300, 31536000, "2592000"),
+	NUM(K_INT, refresh_reuse_window, 0, 300, "10"),
+	{ "argon2_memory_kib", K_U32, offsetof(struct config, argon2.memory_kib),
+	  0, 8, 4194304, "19456", 0 },
+	{ "argon2_iterations", K_U32, offsetof(struct config, argon2.iterations),
+	  0, 1, 100, "2", 0 },
+	{ "argon2_parallelism", K_U32,
+	  offsetof(struct config, argon2.parallelism), 0, 1, 64, "1", 0 },
+	NUM(K_INT, hash_slots, 0, 1024, "0"),
+	NUM(K_INT, hash_wait_ms, 0, 60000, "1000"),
+	NUM(K_LONG, body_limit, 1024, 16777216, "65536"),
+	NUM(K_LONG, avatar_body_limit, 1024, 67108864, "4194304"),
+	NUM(K_KEYSCOPE, api_key_required, 0, 0, "cexup"),
+	STR(public_base_url, ""),
+	STR(timezone, "Asia/Jakarta"),
+	NUM(K_INT, lockout_threshold, 1, 1000, "5"),
+	NUM(K_INT, lockout_base_seconds, 1, 86400, "30"),
+	NUM(K_INT, lockout_max_seconds, 1, 604800, "900"),
+	NUM(K_LOGLEVEL, log_level, 0, 0, "info"),
+};
+#define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+
+static const struct key_spec *
+find_key(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static int
+set_key(struct config *cfg, const struct key_spec *k, const char *value,
+    char *err, size_t errsize)
+{
+	char *field = (char *)cfg + k->offset;
+	long n;
+	char *end;
+	int level;
+
+	switch (k->type) {
+	case K_STR:
+		if (strlen(value) >= k->size) {
+			snprintf(err, errsize, "%s: value too long", k->name);
+			return -1;
+		}
+		strlcpy_safe(field, value, k->size);
+		return 0;
+	case K_OCTAL:
+		errno = 0;
+		n = strtol(value, &end, 8);
+		if (*value == '\0' || *end != '\0' || errno != 0 ||
+		    n < k->min || n > k->max)
+			goto range;
+		*(int *)(void *)field = (int)n;
+		return 0;
+	case K_INT:
+	case K_LONG:
+	case K_U32:
+		if (parse_long(value, k->min, k->max, &n) == -1)
+			goto range;
+		if (k->type == K_INT)
+			*(int *)(void *)field = (int)n;
+		else if (k->type == K_LONG)
+			*(long *)(void *)field = n;
+		else
+			*(uint32_t *)(void *)field = (uint32_t)n;
+		return 0;
+	case K_LOGLEVEL:
+		if ((level = log_level_from_name(value)) == -1) {
+			snprintf(err, errsize,
+			    "%s: expected error, warn, info or debug", k->name);
+			return -1;
+		}
+		*(int *)(void *)field = level;
+		return 0;
+	case K_KEYSCOPE:
+		if (strcmp(value, "cexup") == 0)
+			*(enum api_key_scope *)(void *)field = API_KEY_CEXUP;
+		else if (strcmp(value, "all") == 0)
+			*(enum api_key_scope *)(void *)field = API_KEY_ALL;
+		else {
+			snprintf(err, errsize, "%s: expected cexup or all",
+			    k->name);
+			return -1;
+		}
+		return 0;
+	}
+range:
+	snprintf(err, errsize, "%s: '%s' is not a number in %ld..%ld",
+	    k->name, value, k->min, k->max);
+	return -1;
+}
+
+void
+config_defaults(struct config *cfg)
+{
+	char err[256];
+	size_t i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (i = 0; i < NKEYS; i++)
+		if (set_key(cfg, &keys[i], keys[i].def, err, sizeof(err)) == -1)
+			log_fatalx("bad built-in default: %s", err);
+}
+
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+static int
+load_file(struct config *cfg, const char *path, char *err, size_t errsize)
+{
+	FILE *fp;
+	char line[4096], *key, *value, *eq;
+	const struct key_spec *k;
+	int lineno = 0, rc = 0;
+	size_t vlen;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(fp)) {
+			snprintf(err, errsize, "%s:%d: line too long", path,
+			    lineno);
+			rc = -1;
+			break;
+		}
+		key = trim(line);
+		if (*key == '\0' || *key == '#')
+			continue;
+		if ((eq = strchr(key, '=')) == NULL) {
+			snprintf(err, errsize, "%s:%d: expected key = value",
+			    path, lineno);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		key = trim(key);
+		value = trim(eq + 1);
+		/* Optional double quotes keep leading/trailing spaces. */
+		vlen = strlen(value);
+		if (vlen >= 2 && value[0] == '"' && value[vlen - 1] == '"') {
+			value[vlen - 1] = '\0';
+			value++;
+		}
+		if ((k = find_key(key)) == NULL) {
+			snprintf(err, errsize, "%s:%d: unknown key '%s'", path,
+			    lineno, key);
+			rc = -1;
+			break;
+		}
+		if (set_key(cfg, k, value, err + 0, errsize) == -1) {
+			char detail[256];
+
+			strlcpy_safe(detail, err, sizeof(detail));
+			snprintf(err, errsize, "%s:%d: %s", path, lineno,
+			    detail);
+			rc = -1;
+			break;
+		}
+	}
+	secure_wipe(line, sizeof(line));
+	fclose(fp);
+	return rc;
+}
+
+static int
+load_environment(struct config *cfg, char *err, size_t errsize)
+{
+	char envname[96];
+	const char *value;
+	size_t i, j;
+
+	for (i = 0; i < NKEYS; i++) {
+		snprintf(envname, sizeof(envname), "CEXUP_%s", keys[i].name);
+		for (j = 6; envname[j] != '\0'; j++)
+			envname[j] = (char)toupper((unsigned char)envname[j]);
+		if ((value = getenv(envname)) == NULL)
+			continue;
+		if (set_key(cfg, &keys[i], value, err, errsize) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* A systemd credential named `name`, if the service was given one. */
+static int
+credential_path(const char *name, char *out, size_t size)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+
+	if (dir == NULL || *dir == '\0')
+		return -1;
+	snprintf(out, size, "%s/%s", dir, name);
+	return access(out, R_OK);
+}
+
+int
+config_load(struct config *cfg, const char *path, char *err, size_t errsize)
+{
+	long ncpu;
+	char cred[PATH_MAX];
+
+	config_defaults(cfg);
+	if (path != NULL) {
+		strlcpy_safe(cfg->path, path, sizeof(cfg->path));
+		if (load_file(cfg, path, err, errsize) == -1)
+			return -1;
+	}
+	if (load_environment(cfg, err, errsize) == -1)
+		return -1;
+
+	if (cfg->jwt_keys_file[0] == '\0' &&
+	    credential_path("jwt.keys", cred, sizeof(cred)) == 0)
+		strlcpy_safe(cfg->jwt_keys_file, cred,
+		    sizeof(cfg->jwt_keys_file));
+
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpu < 1)
+		ncpu = 1;
+	if (cfg->workers == 0)
+		cfg->workers = (int)(ncpu * 4 < 4 ? 4 : ncpu * 4);
+	if (cfg->hash_slots == 0)
+		cfg->hash_slots = (int)ncpu;
+
+	if (strncmp(cfg->listen, "unix:", 5) != 0 &&
+	    strrchr(cfg->listen, ':') == NULL) {
+		snprintf(err, errsize,
+		    "listen: expected unix:/path or host:port, got '%s'",
+		    cfg->listen);
+		return -1;
+	}
+	if (cfg->lockout_max_seconds < cfg->lockout_base_seconds) {
+		snprintf(err, errsize,
+		    "lockout_max_seconds must be >= lockout_base_seconds");
+		return -1;
+	}
+	return 0;
+}
+
+void
+config_dump(const struct config *cfg, FILE *fp)
+{
+	const struct key_spec *k;
+	const char *field;
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		k = &keys[i];
+		field = (const char *)cfg + k->offset;
+		fprintf(fp, "%s = ", k->name);
+		switch (k->type) {
+		case K_STR:
+			fprintf(fp, "%s\n", k->secret && *field ? "(set)" :
+			    field);
+			break;
+		case K_OCTAL:
+			fprintf(fp, "%04o\n", *(const int *)(const void *)field);
+			break;
+		case K_INT:
+			fprintf(fp, "%d\n", *(const int *)(const void *)field);
+			break;
+		case K_LONG:
+			fprintf(fp, "%ld\n", *(const long *)(const void *)field);
+			break;
+		case K_U32:
+			fprintf(fp, "%u\n",
+			    *(const uint32_t *)(const void *)field);
+			break;
+		case K_LOGLEVEL:
+			fprintf(fp, "%d\n", *(const int *)(const void *)field);
+			break;
+		case K_KEYSCOPE:
+			fprintf(fp, "%s\n",
+			    *(const enum api_key_scope *)(const void *)field ==
+			    API_KEY_ALL ? "all" : "cexup");
+			break;
+		}
+	}
+}

@@ -1,0 +1,164 @@
+/*
+ * fcgi_io.c - libfcgi <-> struct request / struct response.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/routes.h"
+#include "core/arena.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "http/dispatch.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "server/app.h"
+#include "server/fcgi_io.h"
+
+/* Params die at the next accept: copy every one we use into the arena. */
+static const char *
+param(struct arena *a, FCGX_Request *fcgi, const char *name)
+{
+	const char *v = FCGX_GetParam(name, fcgi->envp);
+
+	return v == NULL ? NULL : arena_strdup(a, v);
+}
+
+static int
+read_body(void *ctx, char *buf, size_t len)
+{
+	FCGX_Request *fcgi = ctx;
+	size_t got = 0;
+	int n, chunk;
+
+	/* FCGX_GetStr takes an int and returns short at the end of stdin. */
+	while (got < len) {
+		chunk = len - got > 65536 ? 65536 : (int)(len - got);
+		n = FCGX_GetStr(buf + got, chunk, fcgi->in);
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+static long
+content_length(const char *s)
+{
+	long n;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	if (parse_long(s, 0, 1L << 40, &n) == -1)
+		return -1;
+	return n;
+}
+
+static void
+write_response(FCGX_Request *fcgi, struct arena *a, const struct response *r)
+{
+	struct buf_head {
+		char	*data;
+		size_t	 len;
+	} h;
+	char *p;
+	size_t i, cap = 256 + r->n_headers * 256;
+	int n;
+
+	h.data = arena_alloc(a, cap);
+	n = snprintf(h.data, cap, "Status: %d %s\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\n", r->status,
+	    response_status_text(r->status), r->content_type, r->body_len);
+	h.len = (size_t)n;
+	for (i = 0; i < r->n_headers; i++) {
+		size_t need = strlen(r->headers[i].name) +
+		    strlen(r->headers[i].value) + 5;
+
+		if (h.len + need >= cap)
+			break;
+		p = h.data + h.len;
+		h.len += (size_t)snprintf(p, cap - h.len, "%s: %s\r\n",
+		    r->headers[i].name, r->headers[i].value);
+	}
+	h.data[h.len++] = '\r';
+	h.data[h.len++] = '\n';
+	if (FCGX_PutStr(h.data, (int)h.len, fcgi->out) < 0 ||
+	    (r->body_len > 0 && FCGX_PutStr(r->body, (int)r->body_len,
+	    fcgi->out) < 0))
+		log_debug("client went away before the response was sent");
+}
+
+/* A copy safe for a log line: control bytes and spaces become '?'. */
+static const char *
+printable(struct arena *a, const char *s)
+{
+	char *copy = arena_strndup(a, s, 512), *p;
+
+	for (p = copy; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			*p = '?';
+	return copy;
+}
+
+static double
+elapsed_ms(const struct timespec *start)
+{
+	struct timespec end;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	return (double)(end.tv_sec - start->tv_sec) * 1000.0 +
+	    (double)(end.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+void
+fcgi_handle(struct app *app, FCGX_Request *fcgi)
+{
+	struct arena *a = app->arena;
+	struct request req;
+	struct response resp;
+	struct body_source body;
+	struct timespec start;
+	const char *https;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	memset(&req, 0, sizeof(req));
+	req.arena = a;
+	req.app = app;
+	req.method = param(a, fcgi, "REQUEST_METHOD");
+	req.path = param(a, fcgi, "DOCUMENT_URI");
+	req.query = param(a, fcgi, "QUERY_STRING");
+	req.content_type = param(a, fcgi, "CONTENT_TYPE");
+	req.authorization = param(a, fcgi, "HTTP_AUTHORIZATION");
+	req.api_key = param(a, fcgi, "HTTP_X_API_KEY");
+	req.if_none_match = param(a, fcgi, "HTTP_IF_NONE_MATCH");
+	req.request_id = param(a, fcgi, "REQUEST_ID");
+	req.remote_addr = param(a, fcgi, "REMOTE_ADDR");
+	req.host = param(a, fcgi, "HTTP_HOST");
+	req.user_agent = param(a, fcgi, "HTTP_USER_AGENT");
+	https = FCGX_GetParam("HTTPS", fcgi->envp);
+	req.scheme = https != NULL && *https != '\0' ? "https" : "http";
+	if (req.method == NULL)
+		req.method = "GET";
+	if (req.path == NULL)
+		req.path = "/";
+	if (req.query == NULL)
+		req.query = "";
+	if (req.content_type != NULL && *req.content_type == '\0')
+		req.content_type = NULL;
+
+	body.content_length = content_length(
+	    FCGX_GetParam("CONTENT_LENGTH", fcgi->envp));
+	body.read = read_body;
+	body.ctx = fcgi;
+
+	response_init(&resp, a);
+	dispatch(&req, &resp, api_routes, api_routes_count, &body);
+	write_response(fcgi, a, &resp);
+
+	/* One line per request; never a body, token, key or password. */
+	log_info("request id=%s method=%s path=%s status=%d ms=%.1f user=%lld",
+	    req.request_id ? printable(a, req.request_id) : "-",
+	    printable(a, req.method), printable(a, req.path),
+	    resp.status, elapsed_ms(&start), (long long)req.user_id);
+}

@@ -1,0 +1,160 @@
+/*
+ * listen.c - socket activation or bind.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "server/listen.h"
+
+#define SD_LISTEN_FDS_START	3
+
+/*
+ * sd_listen_fds(): systemd passes sockets from fd 3 on when LISTEN_PID is
+ * ours.  The variables are removed so that workers do not see them.
+ */
+static int
+listen_from_systemd(void)
+{
+	const char *pid_s = getenv("LISTEN_PID");
+	const char *fds_s = getenv("LISTEN_FDS");
+	long pid, nfds;
+
+	if (pid_s == NULL || fds_s == NULL)
+		return -1;
+	if (parse_long(pid_s, 1, 1L << 30, &pid) == -1 ||
+	    parse_long(fds_s, 1, 64, &nfds) == -1 || pid != (long)getpid())
+		return -1;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	return SD_LISTEN_FDS_START;
+}
+
+static int
+bind_unix(const char *path, int mode, int backlog, char *err,
+    unsigned long errsize)
+{
+	struct sockaddr_un sun;
+	int fd;
+	mode_t old_umask;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errsize, "listen: socket path too long");
+		return -1;
+	}
+	strlcpy_safe(sun.sun_path, path, sizeof(sun.sun_path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errsize, "socket: %s", strerror(errno));
+		return -1;
+	}
+	/* A stale socket from a crashed run would make bind fail. */
+	(void)unlink(path);
+	old_umask = umask(0777 & ~mode);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		snprintf(err, errsize, "bind %s: %s", path, strerror(errno));
+		umask(old_umask);
+		close(fd);
+		return -1;
+	}
+	umask(old_umask);
+	if (chmod(path, (mode_t)mode) == -1 || listen(fd, backlog) == -1) {
+		snprintf(err, errsize, "listen %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+bind_tcp(const char *spec, int backlog, char *err, unsigned long errsize)
+{
+	struct addrinfo hints, *res, *ai;
+	char host[256];
+	const char *colon = strrchr(spec, ':');
+	size_t hostlen = (size_t)(colon - spec);
+	int fd = -1, on = 1, gai;
+
+	if (hostlen >= sizeof(host)) {
+		snprintf(err, errsize, "listen: host too long");
+		return -1;
+	}
+	memcpy(host, spec, hostlen);
+	host[hostlen] = '\0';
+	/* [::1]:9000 */
+	if (hostlen >= 2 && host[0] == '[' && host[hostlen - 1] == ']') {
+		memmove(host, host + 1, hostlen - 2);
+		host[hostlen - 2] = '\0';
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((gai = getaddrinfo(*host ? host : NULL, colon + 1, &hints,
+	    &res)) != 0) {
+		snprintf(err, errsize, "listen %s: %s", spec,
+		    gai_strerror(gai));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		    ai->ai_protocol);
+		if (fd == -1)
+			continue;
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    listen(fd, backlog) == 0)
+			break;
+		snprintf(err, errsize, "listen %s: %s", spec, strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+int
+listen_open(const char *spec, int mode, int backlog, int *from_systemd,
+    char *err, unsigned long errsize)
+{
+	int fd, flags;
+
+	*from_systemd = 0;
+	if ((fd = listen_from_systemd()) != -1)
+		*from_systemd = 1;
+	else if (strncmp(spec, "unix:", 5) == 0)
+		fd = bind_unix(spec + 5, mode, backlog, err, errsize);
+	else
+		fd = bind_tcp(spec, backlog, err, errsize);
+	if (fd == -1)
+		return -1;
+	/*
+	 * Non-blocking: workers poll() it with their wake-up pipe, and a
+	 * worker that loses the accept race gets EAGAIN instead of blocking
+	 * where it cannot see a shutdown request.
+	 */
+	flags = fcntl(fd, F_GETFL);
+	if (flags == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+		snprintf(err, errsize, "fcntl: %s", strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+void
+listen_cleanup(const char *spec, int from_systemd)
+{
+	if (!from_systemd && strncmp(spec, "unix:", 5) == 0)
+		(void)unlink(spec + 5);
+}

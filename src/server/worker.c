@@ -1,0 +1,158 @@
+/*
+ * worker.c - accept loop of one prefork worker.
+ *
+ * The worker polls the (non-blocking) listening socket together with a
+ * wake-up pipe, so a SIGTERM reaches an idle worker at once instead of after
+ * the next request (libfcgi checks its shutdown flag only before accept()).
+ * A request in progress always completes before the worker exits.
+ */
+#include <sys/prctl.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "core/arena.h"
+#include "core/db.h"
+#include "core/log.h"
+#include "server/app.h"
+#include "server/config.h"
+#include "server/fcgi_io.h"
+#include "server/master.h"
+#include "server/worker.h"
+
+static volatile sig_atomic_t	stop_requested;
+static int			wake_pipe[2] = { -1, -1 };
+
+static void
+on_stop(int signo)
+{
+	int saved_errno = errno;
+	char c = 1;
+
+	(void)signo;
+	stop_requested = 1;
+	FCGX_ShutdownPending();
+	(void)write(wake_pipe[1], &c, 1);
+	errno = saved_errno;
+}
+
+/*
+ * Our handlers go in before FCGX_Init(), which only installs its own where
+ * the disposition is still the default.  SA_RESTART keeps a request that is
+ * being read or written from failing with EINTR; poll() is interrupted
+ * regardless.
+ */
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+}
+
+static void
+tell_master(int status_fd, int state)
+{
+	struct worker_status st = { .pid = (int)getpid(), .state = state };
+
+	if (write(status_fd, &st, sizeof(st)) != (ssize_t)sizeof(st))
+		log_warn("status pipe");
+}
+
+void
+worker_main(const struct config *cfg, int listen_fd, int status_fd,
+    int hash_slots_id, int master_pid)
+{
+	struct app app;
+	FCGX_Request fcgi;
+	struct pollfd pfd[2];
+	char err[512];
+	long served = 0, limit;
+	int rc;
+
+	log_set_role("worker");
+	install_signals();
+	/* Die with the master: orphaned workers would hold the socket. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != master_pid)
+		_exit(1);
+	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
+		log_fatal("pipe");
+
+	if (app_init(&app, cfg, hash_slots_id, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		_exit(EXIT_CONFIG);
+	}
+	if (FCGX_Init() != 0)
+		log_fatalx("FCGX_Init failed");
+	if (FCGX_InitRequest(&fcgi, listen_fd, 0) != 0)
+		log_fatalx("FCGX_InitRequest failed");
+	tell_master(status_fd, WORKER_READY);
+	close(status_fd);
+
+	/* Jitter so that workers started together do not recycle together. */
+	limit = cfg->max_requests;
+	if (limit > 0)
+		limit += (long)((unsigned long)getpid() % (unsigned long)
+		    (limit / 10 + 1));
+
+	pfd[0].fd = listen_fd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = wake_pipe[0];
+	pfd[1].events = POLLIN;
+	while (!stop_requested) {
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("poll");
+			break;
+		}
+		if (stop_requested)
+			break;
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		rc = FCGX_Accept_r(&fcgi);
+		if (rc < 0) {
+			/* Another worker won the race, or the peer left. */
+			if (rc == -EAGAIN || rc == -EWOULDBLOCK ||
+			    rc == -EINTR || rc == -ECONNABORTED)
+				continue;
+			if (stop_requested)
+				break;
+			log_warnx("FCGX_Accept_r: %s", strerror(-rc));
+			continue;
+		}
+		fcgi_handle(&app, &fcgi);
+		FCGX_Finish_r(&fcgi);
+		db_request_done(app.db);
+		arena_reset(app.arena);
+		if (limit > 0 && ++served >= limit) {
+			log_debug("recycling after %ld requests", served);
+			break;
+		}
+	}
+	FCGX_Finish_r(&fcgi);
+	app_free(&app);
+	_exit(0);
+}

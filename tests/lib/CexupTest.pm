@@ -1,0 +1,975 @@
+
+=pod
+
+=head1 NAME
+
+CexupTest - one throwaway cexup-api installation for an integration test
+
+=head1 SYNOPSIS
+
+    use Test::More;
+    use CexupTest;
+
+    my $t = CexupTest->new(config => { workers => 3 });
+    my $res = $t->request('POST', '/api/login',
+        json => { email => 'a@example.com', password => 'secret123' });
+    is($res->{status}, 401, 'unknown account');
+    $t->stop;
+    done_testing();
+
+=head1 DESCRIPTION
+
+new() builds, in a fresh temporary directory, everything a request goes
+through in production: a PostgreSQL cluster of its own (PostgreSQL's TAP
+tests do the same), the migrated schema, a JWT key ring, a configuration
+file, the cexup-api master with its workers, a self-signed certificate and
+nginx running the server block we ship (nginx/cexup-api.conf) with only the
+deployment-specific lines rewritten.  Requests go over TLS through nginx, so
+the tests see exactly what a client sees.
+
+Environment: CEXUP_BIN (the built binary; the test is skipped when unset),
+CEXUP_SRCDIR (the source tree; default: two levels above this file),
+TEST_KEEP=1 (keep the temporary directory), CEXUP_TEST_VERBOSE=1 (diag the
+logs at the end even when everything passed).
+
+When run as root (CI), PostgreSQL is run as the user "postgres" because
+initdb refuses root; nginx's workers run as nginx's default unprivileged
+user, which is why the temporary directory is world-traversable and the
+FastCGI socket is created with mode 0666.
+
+Only core Perl, HTTP::Tiny, IO::Socket::SSL, JSON::PP and Test::More are
+used.
+
+=cut
+
+package CexupTest;
+
+use strict;
+use warnings;
+
+use Carp qw(croak);
+use Cwd qw(abs_path);
+use Exporter qw(import);
+use Fcntl qw(:mode);
+use File::Basename qw(dirname);
+use File::Path qw(remove_tree);
+use File::Spec;
+use File::Temp qw(tempdir);
+use HTTP::Tiny;
+use IO::Socket::INET;
+use IO::Socket::SSL qw(SSL_VERIFY_NONE);
+use JSON::PP;
+use MIME::Base64 qw(encode_base64 decode_base64);
+use POSIX qw(WNOHANG);
+use Scalar::Util qw(weaken);
+use Test::More ();
+use Time::HiRes qw(time sleep);
+
+our @EXPORT_OK = qw(decode_jwt b64url_decode json_encode json_decode);
+
+my $JSON = JSON::PP->new->utf8->canonical->allow_nonref;
+
+# Live instances, so that END can tear down whatever a test left running.
+my @LIVE;
+
+# Lines of nginx/cexup-api.conf rewritten for the test (pattern => what).
+# Each must match exactly once, so a renamed line fails loudly here instead
+# of silently testing a production path.
+
+sub new {
+	my ($class, %opt) = @_;
+	my $self = bless {
+		opt		=> \%opt,
+		owner		=> $$,
+		stopped		=> 0,
+		problems	=> [],
+	}, $class;
+
+	my $bin = $ENV{CEXUP_BIN};
+	if (!$opt{no_server}) {
+		if (!defined $bin || $bin eq '') {
+			Test::More::plan(skip_all =>
+			    'CEXUP_BIN is not set (run through make check)');
+		}
+		Test::More::BAIL_OUT("CEXUP_BIN=$bin is not executable")
+		    unless -x $bin;
+		$self->{bin} = abs_path($bin);
+	}
+	$self->{srcdir} = abs_path($ENV{CEXUP_SRCDIR}
+	    // File::Spec->catdir(dirname(__FILE__), '..', '..'));
+
+	push @LIVE, $self;
+	weaken($LIVE[-1]);
+
+	$self->{tmp} = tempdir('cexup-test-XXXXXX', TMPDIR => 1,
+	    CLEANUP => 0);
+	# nginx's workers (and PostgreSQL, when we are root) run as other
+	# users: they must be able to traverse into the directory.
+	chmod 0755, $self->{tmp} or croak "chmod $self->{tmp}: $!";
+
+	eval {
+		$self->_setup_postgres;
+		$self->_write_jwt_keys;
+		$self->_write_config;
+		$self->_make_certificate;
+		unless ($opt{no_server}) {
+			$self->_migrate;
+			$self->_start_server;
+		}
+		$self->_start_nginx;
+		$self->_wait_healthy unless $opt{no_server};
+		1;
+	} or $self->_setup_failed("setting up the test installation: $@");
+	return $self;
+}
+
+# ---------------------------------------------------------------- accessors
+
+sub tmpdir	{ $_[0]{tmp} }
+sub port	{ $_[0]{nginx_port} }
+sub base_url	{ 'https://127.0.0.1:' . $_[0]{nginx_port} }
+sub master_pid	{ $_[0]{server_pid} }
+sub config_file	{ $_[0]{config_path} }
+sub config_value { $_[0]{config}{$_[1]} }
+
+# Pids of the master's direct children: the workers.
+sub worker_pids {
+	my ($self) = @_;
+	return () unless $self->{server_pid};
+	my $out = `pgrep -P $self->{server_pid}`;
+	return sort { $a <=> $b } grep { /^\d+$/ } split /\s+/, $out;
+}
+
+sub server_log		{ _slurp($_[0]{tmp} . '/server.log') }
+sub nginx_error_log	{ _slurp($_[0]{tmp} . '/nginx-error.log') }
+sub nginx_access_log	{ _slurp($_[0]{tmp} . '/nginx-access.log') }
+
+# ---------------------------------------------------------------- PostgreSQL
+
+sub _pg_bin {
+	my ($self, $name) = @_;
+	unless ($self->{pg_bindir}) {
+		my @dirs = sort { _pgver($b) <=> _pgver($a) }
+		    grep { -x "$_/initdb" } glob('/usr/lib/postgresql/*/bin');
+		croak 'no PostgreSQL in /usr/lib/postgresql/*/bin' unless @dirs;
+		$self->{pg_bindir} = $dirs[0];
+	}
+	return "$self->{pg_bindir}/$name";
+}
+
+sub _pgver { my ($d) = @_; $d =~ m{/postgresql/(\d+)} ? $1 : 0 }
+
+# initdb refuses to run as root: when we are root, run the cluster as
+# "postgres".
+sub _as_pg {
+	my ($self, @cmd) = @_;
+	return $> == 0 ? ('runuser', '-u', 'postgres', '--', @cmd) : @cmd;
+}
+
+sub _setup_postgres {
+	my ($self) = @_;
+	my $dir = "$self->{tmp}/pg";
+	mkdir $dir, 0755 or croak "mkdir $dir: $!";
+	if ($> == 0) {
+		my (undef, undef, $uid, $gid) = getpwnam('postgres')
+		    or croak 'running as root but there is no user postgres';
+		chown $uid, $gid, $dir or croak "chown $dir: $!";
+	}
+	$self->{pg_dir} = $dir;
+	$self->{pg_data} = "$dir/data";
+	$self->{pg_sockdir} = $dir;
+	# The port only names the socket file (listen_addresses is empty), but
+	# a free one keeps the name unique should anything share the directory.
+	$self->{pg_port} = _free_port();
+
+	my ($rc, $out) = $self->_run(undef, $self->_as_pg($self->_pg_bin('initdb'),
+	    '-D', $self->{pg_data}, '-U', 'postgres', '-A', 'trust',
+	    '-E', 'UTF8', '--no-locale', '--no-sync'));
+	$self->_setup_failed("initdb failed:\n$out") if $rc;
+
+	$self->start_postgres;
+	$self->psql('CREATE ROLE cexup LOGIN', 'postgres');
+	$self->psql('CREATE DATABASE cexup OWNER cexup', 'postgres');
+}
+
+sub start_postgres {
+	my ($self) = @_;
+	my $opts = join ' ', "-k $self->{pg_sockdir}",
+	    q{-c listen_addresses=''}, "-p $self->{pg_port}",
+	    '-c fsync=off', '-c full_page_writes=off',
+	    '-c max_connections=50', '-c shared_buffers=16MB';
+	my ($rc, $out) = $self->_run(undef, $self->_as_pg($self->_pg_bin('pg_ctl'),
+	    '-D', $self->{pg_data}, '-l', "$self->{pg_dir}/postgres.log",
+	    '-w', '-t', '30', '-o', $opts, 'start'));
+	if ($rc) {
+		$self->_setup_failed("pg_ctl start failed:\n$out\n"
+		    . _slurp("$self->{pg_dir}/postgres.log"));
+	}
+	$self->{pg_running} = 1;
+}
+
+sub stop_postgres {
+	my ($self, $mode) = @_;
+	return unless $self->{pg_running};
+	my ($rc, $out) = $self->_run(undef, $self->_as_pg($self->_pg_bin('pg_ctl'),
+	    '-D', $self->{pg_data}, '-m', $mode // 'fast', '-w', 'stop'));
+	Test::More::diag("pg_ctl stop: $out") if $rc;
+	$self->{pg_running} = 0;
+}
+
+# Runs SQL as the cluster superuser against database cexup (or $db); the
+# output is tuples only, unaligned, without the final newline.  Dies when
+# psql fails.
+sub psql {
+	my ($self, $sql, $db) = @_;
+	my ($rc, $out) = $self->_run(undef, 'psql', '-X', '-q', '-A', '-t',
+	    '-v', 'ON_ERROR_STOP=1', '-h', $self->{pg_sockdir},
+	    '-p', $self->{pg_port}, '-U', 'postgres', '-d', $db // 'cexup',
+	    '-c', $sql);
+	croak "psql failed ($sql):\n$out" if $rc;
+	chomp $out;
+	return $out;
+}
+
+# ---------------------------------------------------------------- files
+
+sub _write_jwt_keys {
+	my ($self) = @_;
+	my $path = "$self->{tmp}/jwt.keys";
+	my $secret = b64url_encode(_random_bytes(32));
+	_write($path, "# kid secret (base64url, no padding)\nkid1 $secret\n",
+	    0600);
+	$self->{jwt_keys_file} = $path;
+	$self->{jwt_keys} = { kid1 => $secret };
+}
+
+# Keys written for every test; new(config => {...}) adds or overrides keys,
+# and a key set to undef is left out (the server's default applies).
+sub _write_config {
+	my ($self) = @_;
+	my $socket = "$self->{tmp}/cexup-api.sock";
+	$self->{socket} = $socket;
+	$self->{nginx_port} = _free_port();
+	my @order = qw(listen listen_mode listen_backlog workers max_requests
+	    drain_timeout database_url statement_timeout_ms db_connect_timeout
+	    sql_dir jwt_keys_file jwt_issuer jwt_audience access_ttl
+	    refresh_ttl refresh_reuse_window body_limit avatar_body_limit
+	    api_key_required public_base_url timezone log_level);
+	my %conf = (
+		listen			=> "unix:$socket",
+		# nginx's workers run as another user.
+		listen_mode		=> '0666',
+		listen_backlog		=> 128,
+		workers			=> 2,
+		max_requests		=> 1000,
+		drain_timeout		=> 5,
+		database_url		=> "host=$self->{pg_sockdir} "
+		    . "port=$self->{pg_port} dbname=cexup user=cexup",
+		statement_timeout_ms	=> 5000,
+		db_connect_timeout	=> 2,
+		sql_dir			=> "$self->{srcdir}/sql",
+		jwt_keys_file		=> $self->{jwt_keys_file},
+		jwt_issuer		=> 'cexup-api',
+		jwt_audience		=> 'cexup-api',
+		access_ttl		=> 3600,
+		refresh_ttl		=> 2592000,
+		refresh_reuse_window	=> 10,
+		body_limit		=> 65536,
+		avatar_body_limit	=> 4194304,
+		api_key_required	=> 'cexup',
+		public_base_url		=> 'https://127.0.0.1:'
+		    . $self->{nginx_port},
+		timezone		=> 'Asia/Jakarta',
+		log_level		=> 'info',
+	);
+	my $over = $self->{opt}{config} // {};
+	for my $k (sort keys %$over) {
+		push @order, $k unless exists $conf{$k};
+		$conf{$k} = $over->{$k};
+	}
+	my $text = "# generated by tests/lib/CexupTest.pm\n";
+	for my $k (@order) {
+		next unless defined $conf{$k};
+		$text .= "$k = $conf{$k}\n";
+	}
+	$self->{config} = \%conf;
+	$self->{config_path} = "$self->{tmp}/cexup-api.conf";
+	_write($self->{config_path}, $text, 0600);
+}
+
+sub _make_certificate {
+	my ($self) = @_;
+	my ($crt, $key) = ("$self->{tmp}/cert.pem", "$self->{tmp}/key.pem");
+	my ($rc, $out) = $self->_run(undef, 'openssl', 'req', '-x509',
+	    '-newkey', 'rsa:2048', '-nodes', '-days', '1',
+	    '-subj', '/CN=localhost', '-keyout', $key, '-out', $crt);
+	$self->_setup_failed("openssl req failed:\n$out") if $rc;
+	@$self{qw(cert key)} = ($crt, $key);
+}
+
+# ---------------------------------------------------------------- server
+
+# A child environment without our own CEXUP_* variables: the server reads
+# CEXUP_<KEY> as configuration overrides.
+sub _server_env {
+	my ($self) = @_;
+	my %env = %ENV;
+	delete $env{$_} for grep { /^CEXUP_/ } keys %env;
+	my $extra = $self->{opt}{env} // {};
+	$env{$_} = $extra->{$_} for keys %$extra;
+	return \%env;
+}
+
+sub _migrate {
+	my ($self) = @_;
+	my ($rc, $out) = $self->_run({ env => $self->_server_env },
+	    $self->{bin}, 'migrate', '-c', $self->{config_path});
+	_append("$self->{tmp}/migrate.log", $out);
+	$self->_setup_failed("cexup-api migrate exited with $rc:\n$out")
+	    if $rc;
+}
+
+sub _start_server {
+	my ($self) = @_;
+	$self->{server_pid} = $self->_spawn("$self->{tmp}/server.log",
+	    $self->_server_env, $self->{bin}, 'serve', '-c',
+	    $self->{config_path});
+}
+
+# Sends a signal to the master.
+sub signal_master {
+	my ($self, $sig) = @_;
+	kill $sig, $self->{server_pid};
+}
+
+# Is the master still running?  Reaps it (and records its status) if not.
+sub master_alive {
+	my ($self) = @_;
+	return 0 unless $self->{server_pid};
+	return 0 if defined $self->{server_status};
+	my $r = waitpid($self->{server_pid}, WNOHANG);
+	return 1 if $r == 0;
+	$self->{server_status} = $r == -1 ? -1 : $?;
+	return 0;
+}
+
+# Waits up to $timeout seconds for the master to exit; returns its wait
+# status, or undef if it is still running.
+sub wait_master {
+	my ($self, $timeout) = @_;
+	return $self->{server_status} if defined $self->{server_status};
+	my $deadline = time + $timeout;
+	while (time < $deadline) {
+		my $r = waitpid($self->{server_pid}, WNOHANG);
+		if ($r == $self->{server_pid} || $r == -1) {
+			$self->{server_status} = $r == -1 ? -1 : $?;
+			return $self->{server_status};
+		}
+		sleep 0.05;
+	}
+	return undef;
+}
+
+# ---------------------------------------------------------------- nginx
+
+sub nginx_conf_text {
+	my ($self) = @_;
+	my $src = "$self->{srcdir}/nginx/cexup-api.conf";
+	my $text = _slurp($src);
+	croak "cannot read $src" unless length $text;
+	my $tmp = $self->{tmp};
+	my $port = $self->{nginx_port};
+	my $rate = $self->{opt}{auth_rate} // '1000r/s';
+	my @subst = (
+		[ qr{^(\s*)server\s+unix:/run/cexup-api/cexup-api\.sock;}m,
+		  "server unix:$self->{socket};" ],
+		[ qr{^(\s*)listen\s+443\s+ssl\b[^;]*;}m,
+		  "listen 127.0.0.1:$port ssl;" ],
+		[ qr{^(\s*)listen\s+\[::\]:443\s+ssl\b[^;]*;}m,
+		  '# (IPv6 listen removed by the test harness)' ],
+		[ qr{^(\s*)ssl_certificate\s+/etc/ssl/certs/cexup-api\.crt;}m,
+		  "ssl_certificate $self->{cert};" ],
+		[ qr{^(\s*)ssl_certificate_key\s+/etc/ssl/private/cexup-api\.key;}m,
+		  "ssl_certificate_key $self->{key};" ],
+		[ qr{^(\s*)access_log\s+/var/log/nginx/cexup-api\.access\.log\b}m,
+		  "access_log $tmp/nginx-access.log" ],
+		[ qr{^(\s*)error_log\s+/var/log/nginx/cexup-api\.error\.log\b}m,
+		  "error_log $tmp/nginx-error.log" ],
+		[ qr{^(\s*)limit_req_zone\s+\$binary_remote_addr\s+zone=cexup_auth:10m\s+rate=\S+;}m,
+		  "limit_req_zone \$binary_remote_addr zone=cexup_auth:10m rate=$rate;" ],
+	);
+	for my $s (@subst) {
+		my ($re, $with) = @$s;
+		my $n = () = $text =~ /$re/g;
+		croak "nginx/cexup-api.conf: expected one line matching $re, "
+		    . "found $n" unless $n == 1;
+		$text =~ s/$re/$1$with/;
+	}
+	$text = $self->{opt}{nginx_edit}->($text) if $self->{opt}{nginx_edit};
+	return $text;
+}
+
+sub _write_nginx_conf {
+	my ($self) = @_;
+	my $tmp = $self->{tmp};
+	_write("$tmp/cexup-api.conf.nginx", $self->nginx_conf_text, 0644);
+	# Relative includes resolve against the directory of nginx.conf, as
+	# "include fastcgi_params;" does in /etc/nginx.
+	_write("$tmp/fastcgi_params", _slurp('/etc/nginx/fastcgi_params'),
+	    0644);
+	mkdir "$tmp/nginx-tmp", 0755;
+	my $conf = <<"EOF";
+# generated by tests/lib/CexupTest.pm
+daemon off;
+master_process on;
+worker_processes 1;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx-error.log warn;
+
+events {
+	worker_connections 256;
+}
+
+http {
+	include /etc/nginx/mime.types;
+	default_type application/octet-stream;
+	client_body_temp_path $tmp/nginx-tmp/body;
+	fastcgi_temp_path $tmp/nginx-tmp/fastcgi;
+	proxy_temp_path $tmp/nginx-tmp/proxy;
+	uwsgi_temp_path $tmp/nginx-tmp/uwsgi;
+	scgi_temp_path $tmp/nginx-tmp/scgi;
+	include $tmp/cexup-api.conf.nginx;
+}
+EOF
+	_write("$tmp/nginx.conf", $conf, 0644);
+}
+
+sub _nginx_cmd {
+	my ($self, @extra) = @_;
+	my $tmp = $self->{tmp};
+	return ('/usr/sbin/nginx', '-p', "$tmp/", '-c', "$tmp/nginx.conf",
+	    '-e', "$tmp/nginx-error.log", @extra);
+}
+
+sub _start_nginx {
+	my ($self) = @_;
+	my $tmp = $self->{tmp};
+	for my $attempt (1 .. 5) {
+		$self->_write_nginx_conf;
+		my ($rc, $out) = $self->_run(undef, $self->_nginx_cmd('-t'));
+		if ($attempt == 1) {
+			Test::More::ok($rc == 0,
+			    'nginx -t accepts the generated configuration')
+			    or Test::More::diag($out);
+		}
+		$self->_setup_failed("nginx -t failed:\n$out") if $rc;
+
+		$self->{nginx_pid} = $self->_spawn("$tmp/nginx.out", undef,
+		    $self->_nginx_cmd);
+		my $deadline = time + 10;
+		while (time < $deadline) {
+			if (waitpid($self->{nginx_pid}, WNOHANG) != 0) {
+				delete $self->{nginx_pid};
+				last;
+			}
+			my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+			    PeerPort => $self->{nginx_port}, Timeout => 1);
+			return if $s;
+			sleep 0.05;
+		}
+		my $log = _slurp("$tmp/nginx-error.log")
+		    . _slurp("$tmp/nginx.out");
+		if (!$self->{nginx_pid} && $log =~ /Address already in use/) {
+			# Someone took the port between our probe and nginx's
+			# bind: try another one (keep the log clean of the
+			# resulting [emerg]).
+			unlink "$tmp/nginx-error.log";
+			$self->{nginx_port} = _free_port();
+			next;
+		}
+		$self->_setup_failed("nginx did not start:\n$log");
+	}
+	$self->_setup_failed('nginx: no free port after 5 attempts');
+}
+
+sub _wait_healthy {
+	my ($self) = @_;
+	my $deadline = time + ($self->{opt}{start_timeout} // 15);
+	my $last;
+	while (time < $deadline) {
+		$last = $self->request('GET', '/api/health');
+		return if $last->{status} == 200;
+		if (!$self->master_alive) {
+			$self->_setup_failed('cexup-api serve exited with status '
+			    . ($self->{server_status} >> 8) . ' during start-up');
+		}
+		sleep 0.1;
+	}
+	$self->_setup_failed("GET /api/health did not answer 200 within the "
+	    . "start-up timeout (last: $last->{status} $last->{body})");
+}
+
+# ---------------------------------------------------------------- requests
+
+# request($method, $path, body => $raw, json => $data, headers => {...},
+#         timeout => $s)
+# Returns { status, reason, headers (lower-case names; repeated headers
+# joined with ", "), body, json (decoded object, or undef) }.  Status 599 is
+# a transport error (body says which).
+sub request {
+	my ($self, $method, $path, %o) = @_;
+	my %headers = %{ $o{headers} // {} };
+	my $body = $o{body};
+	if (exists $o{json}) {
+		$body = $JSON->encode($o{json});
+		$headers{'Content-Type'} //= 'application/json';
+	}
+	my $http = HTTP::Tiny->new(
+		agent		=> 'cexup-test/1',
+		keep_alive	=> 0,
+		max_redirect	=> 0,
+		timeout		=> $o{timeout} // 60,
+		verify_SSL	=> 0,
+		SSL_options	=> {
+			SSL_verify_mode	=> SSL_VERIFY_NONE,
+			SSL_hostname	=> 'localhost',
+		},
+	);
+	my %args = (headers => \%headers);
+	$args{content} = $body if defined $body;
+	my $r = $http->request($method, $self->base_url . $path, \%args);
+	my %h;
+	for my $k (keys %{ $r->{headers} }) {
+		my $v = $r->{headers}{$k};
+		$h{lc $k} = ref $v ? join(', ', @$v) : $v;
+	}
+	my $res = {
+		status	=> $r->{status},
+		reason	=> $r->{reason},
+		headers	=> \%h,
+		body	=> $r->{content} // '',
+		json	=> json_decode($r->{content}),
+	};
+	return $res;
+}
+
+# Sends $bytes as they are over TLS (a whole HTTP request, which should say
+# "Connection: close") and returns what comes back, parsed like request().
+sub raw_request {
+	my ($self, $bytes, %o) = @_;
+	my $s = IO::Socket::SSL->new(PeerAddr => '127.0.0.1',
+	    PeerPort => $self->{nginx_port}, SSL_verify_mode => SSL_VERIFY_NONE,
+	    SSL_hostname => 'localhost', Timeout => $o{timeout} // 30)
+	    or return { status => 599, body => "connect: $IO::Socket::SSL::SSL_ERROR",
+		headers => {} };
+	print {$s} $bytes;
+	my $in = '';
+	while (1) {
+		my $n = sysread($s, my $buf, 65536);
+		last unless $n;
+		$in .= $buf;
+	}
+	close $s;
+	return _parse_response($in);
+}
+
+sub _parse_response {
+	my ($in) = @_;
+	my ($head, $body) = split /\r\n\r\n/, $in, 2;
+	$head //= '';
+	my @lines = split /\r\n/, $head;
+	my $first = shift @lines // '';
+	my ($status, $reason) = $first =~ m{^HTTP/\S+\s+(\d+)\s*(.*)};
+	my %h;
+	for (@lines) {
+		my ($k, $v) = /^([^:]+):\s*(.*)$/ or next;
+		$k = lc $k;
+		$h{$k} = exists $h{$k} ? "$h{$k}, $v" : $v;
+	}
+	$body //= '';
+	if (($h{'transfer-encoding'} // '') =~ /chunked/i) {
+		my $out = '';
+		while ($body =~ s/^([0-9a-fA-F]+)[^\r\n]*\r\n//) {
+			my $len = hex $1;
+			last if $len == 0;
+			$out .= substr($body, 0, $len, '');
+			$body =~ s/^\r\n//;
+		}
+		$body = $out;
+	}
+	return { status => $status // 599, reason => $reason, headers => \%h,
+	    body => $body, json => json_decode($body), raw => $in };
+}
+
+# ---------------------------------------------------------------- helpers
+
+# A fresh address for each call: tests share nothing through accounts.
+my $EMAIL_SEQ = 0;
+sub unique_email {
+	my ($self, $tag) = @_;
+	$EMAIL_SEQ++;
+	return sprintf '%s.%d.%d.%d@example.com', $tag // 'user', $$,
+	    $EMAIL_SEQ, int(rand(1e6));
+}
+
+# Registers a user through the API; returns (email, password, response).
+sub register_user {
+	my ($self, %f) = @_;
+	my $email = $f{email} // $self->unique_email;
+	my $password = $f{password} // 'correct horse battery';
+	my $res = $self->request('POST', '/api/register', json => {
+	    name => $f{name} // 'Test User', email => $email,
+	    password => $password });
+	return ($email, $password, $res);
+}
+
+# Polls $code every 0.1 s until it returns true or $timeout seconds pass;
+# returns the last value.
+sub wait_until {
+	my ($self, $timeout, $code) = @_;
+	my $deadline = time + $timeout;
+	my $v;
+	while (1) {
+		$v = $code->();
+		return $v if $v || time >= $deadline;
+		sleep 0.1;
+	}
+}
+
+# Compares an error response with the envelope exactly: status, Content-Type,
+# X-Request-Id, and a body that is {"message","details"} (plus "errors" when
+# opt errors => [fields...] is given; each named field must be in it with a
+# non-empty list of strings; errors_optional => 1 tolerates an "errors"
+# object).  An undef $message or $details accepts any non-empty string (for
+# texts the contract leaves to the server).  retry_after => 1 requires a
+# Retry-After of whole seconds.  One test; diag shows the response on
+# failure.
+sub expect_error {
+	my ($self, $res, $status, $message, $details, %opt) = @_;
+	my $name = $opt{name} // "$status " . ($message // "(any message)");
+	my @why;
+	push @why, "status $res->{status}, expected $status"
+	    unless $res->{status} == $status;
+	my $ct = $res->{headers}{'content-type'} // '(none)';
+	push @why, "Content-Type '$ct'"
+	    unless $ct eq 'application/json; charset=utf-8';
+	push @why, 'no X-Request-Id of 32 hex digits'
+	    unless ($res->{headers}{'x-request-id'} // '') =~ /^[0-9a-f]{32}$/;
+	my $j = $res->{json};
+	if (ref $j ne 'HASH') {
+		push @why, 'body is not a JSON object';
+	} else {
+		push @why, 'message is ' . _show($j->{message})
+		    unless _str_eq($j->{message}, $message);
+		push @why, 'details is ' . _show($j->{details})
+		    unless _str_eq($j->{details}, $details);
+		my %allowed = (message => 1, details => 1);
+		$allowed{errors} = 1 if $opt{errors_optional};
+		if ($opt{errors}) {
+			$allowed{errors} = 1;
+			my $e = $j->{errors};
+			if (ref $e ne 'HASH') {
+				push @why, 'no "errors" object';
+			} else {
+				for my $f (@{ $opt{errors} }) {
+					my $l = $e->{$f};
+					push @why, "errors.$f is not a non-empty "
+					    . 'list of strings'
+					    unless ref $l eq 'ARRAY' && @$l
+					    && !grep { !defined || ref } @$l;
+				}
+			}
+		}
+		my @extra = grep { !$allowed{$_} } sort keys %$j;
+		push @why, "unexpected keys: @extra" if @extra;
+	}
+	if ($opt{retry_after}) {
+		push @why, 'no Retry-After (seconds)'
+		    unless ($res->{headers}{'retry-after'} // '') =~ /^\d+$/;
+	}
+	my $ok = Test::More::ok(!@why, $name);
+	unless ($ok) {
+		Test::More::diag("  $_") for @why;
+		Test::More::diag("  body: " . substr($res->{body}, 0, 500));
+	}
+	return $ok;
+}
+
+# The success envelope: status, Content-Type, {"message": $message, "data"}
+# (plus "meta" when opt meta => 1).  Returns data (or undef on failure).
+sub expect_ok {
+	my ($self, $res, $status, $message, %opt) = @_;
+	my $name = $opt{name} // "$status " . ($message // "(any message)");
+	my @why;
+	push @why, "status $res->{status}, expected $status"
+	    unless $res->{status} == $status;
+	my $ct = $res->{headers}{'content-type'} // '(none)';
+	push @why, "Content-Type '$ct'"
+	    unless $ct eq 'application/json; charset=utf-8';
+	push @why, 'no X-Request-Id of 32 hex digits'
+	    unless ($res->{headers}{'x-request-id'} // '') =~ /^[0-9a-f]{32}$/;
+	my $j = $res->{json};
+	if (ref $j ne 'HASH') {
+		push @why, 'body is not a JSON object';
+	} else {
+		push @why, 'message is ' . _show($j->{message})
+		    unless _str_eq($j->{message}, $message);
+		push @why, 'no "data"' unless exists $j->{data};
+		my %allowed = (message => 1, data => 1,
+		    $opt{meta} ? (meta => 1) : ());
+		my @extra = grep { !$allowed{$_} } sort keys %$j;
+		push @why, "unexpected keys: @extra" if @extra;
+	}
+	my $ok = Test::More::ok(!@why, $name);
+	unless ($ok) {
+		Test::More::diag("  $_") for @why;
+		Test::More::diag("  body: " . substr($res->{body}, 0, 500));
+	}
+	return $ok ? $j->{data} : undef;
+}
+
+sub _str_eq {
+	my ($got, $want) = @_;
+	return 0 unless defined $got && !ref $got;
+	return defined $want ? $got eq $want : length $got > 0;
+}
+sub _show { defined $_[0] ? $JSON->encode($_[0]) : 'missing' }
+
+sub json_encode { $JSON->encode($_[0]) }
+
+sub json_decode {
+	my ($text) = @_;
+	return undef unless defined $text && length $text;
+	my $v = eval { $JSON->decode($text) };
+	return $v;
+}
+
+sub b64url_encode {
+	my $s = encode_base64($_[0], '');
+	$s =~ tr{+/}{-_};
+	$s =~ s/=+$//;
+	return $s;
+}
+
+sub b64url_decode {
+	my ($s) = @_;
+	return undef unless defined $s && $s =~ /^[A-Za-z0-9_-]*$/;
+	$s =~ tr{-_}{+/};
+	$s .= '=' x ((4 - length($s) % 4) % 4);
+	return decode_base64($s);
+}
+
+# (header, claims, signature bytes) of a compact JWS, or () if malformed.
+sub decode_jwt {
+	my ($jwt) = @_;
+	return () unless defined $jwt;
+	my @p = split /\./, $jwt, -1;
+	return () unless @p == 3;
+	my $h = json_decode(b64url_decode($p[0]));
+	my $c = json_decode(b64url_decode($p[1]));
+	my $s = b64url_decode($p[2]);
+	return () unless ref $h eq 'HASH' && ref $c eq 'HASH' && defined $s;
+	return ($h, $c, $s);
+}
+
+sub jwt_secret { b64url_decode($_[0]{jwt_keys}{$_[1] // 'kid1'}) }
+
+# ---------------------------------------------------------------- teardown
+
+# Stops everything and checks the logs.  Called by the test (the checks are
+# then tests); END calls it for instances still running, reporting problems
+# as diagnostics only (the plan is closed by then).
+sub stop {
+	my ($self, %o) = @_;
+	return if $self->{stopped} || $self->{owner} != $$;
+	$self->{stopped} = 1;
+	my $quiet = $o{quiet};
+	my $check = sub {
+		my ($ok, $name, @diag) = @_;
+		if ($quiet) {
+			unless ($ok) {
+				Test::More::diag("FAILED during teardown: $name");
+				Test::More::diag($_) for @diag;
+				$self->{teardown_failed} = 1;
+			}
+		} else {
+			unless (Test::More::ok($ok, $name)) {
+				Test::More::diag($_) for @diag;
+			}
+		}
+	};
+
+	if ($self->{server_pid} && !defined $self->{server_status}) {
+		my $limit = ($self->{config}{drain_timeout} // 10) + 5;
+		kill 'TERM', $self->{server_pid};
+		my $st = $self->wait_master($limit);
+		if (!defined $st) {
+			kill 'KILL', $self->{server_pid};
+			$self->wait_master(5);
+			$check->(0, "cexup-api exits within ${limit}s of SIGTERM");
+		} else {
+			$check->($st == 0, 'cexup-api exits 0 on SIGTERM',
+			    "wait status $st");
+		}
+	}
+	if ($self->{nginx_pid}) {
+		kill 'QUIT', $self->{nginx_pid};
+		my $deadline = time + 10;
+		my $r = 0;
+		while (time < $deadline) {
+			$r = waitpid($self->{nginx_pid}, WNOHANG);
+			last if $r;
+			sleep 0.05;
+		}
+		unless ($r) {
+			kill 'KILL', $self->{nginx_pid};
+			waitpid($self->{nginx_pid}, 0);
+		}
+		delete $self->{nginx_pid};
+	}
+	$self->stop_postgres('fast');
+
+	if ($self->{setup_failed}) {
+		# Already reported by _setup_failed.
+		$self->_cleanup;
+		return;
+	}
+	# opt nginx_log_ignore => qr/.../: lines a test provokes on purpose
+	# (nginx logs a refused unix-socket connect() as [crit]).
+	my $ignore = $self->{opt}{nginx_log_ignore};
+	my @alerts = grep { /\[(alert|crit|emerg)\]/
+	    && !($ignore && $_ =~ $ignore) } split /\n/, $self->nginx_error_log;
+	$check->(!@alerts, 'no [alert]/[crit]/[emerg] in nginx error log',
+	    @alerts);
+	if ($self->{server_pid}) {
+		my @san = grep { /AddressSanitizer|LeakSanitizer|runtime error/ }
+		    split /\n/, $self->server_log;
+		$check->(!@san, 'no sanitizer reports in server.log',
+		    @san[0 .. ($#san > 20 ? 20 : $#san)]);
+	}
+	$self->_cleanup;
+}
+
+sub _cleanup {
+	my ($self) = @_;
+	my $tb = Test::More->builder;
+	my $failed = !$self->{setup_failed}
+	    && ($self->{teardown_failed} || !$tb->is_passing);
+	if ($failed || $ENV{CEXUP_TEST_VERBOSE}) {
+		for my $f (qw(server.log nginx-error.log migrate.log)) {
+			my $text = _slurp("$self->{tmp}/$f");
+			next unless length $text;
+			$text = '...' . substr($text, -20000)
+			    if length $text > 20000;
+			Test::More::diag("---- $f ----\n$text");
+		}
+	}
+	if ($ENV{TEST_KEEP}) {
+		Test::More::diag("kept $self->{tmp}");
+	} else {
+		remove_tree($self->{tmp});
+	}
+}
+
+# Setup failed: show what we have, tear down, stop the whole run.
+sub _setup_failed {
+	my ($self, $why) = @_;
+	Test::More::diag($why);
+	for my $f (qw(server.log nginx-error.log migrate.log pg/postgres.log)) {
+		my $text = _slurp("$self->{tmp}/$f");
+		Test::More::diag("---- $f ----\n$text") if length $text;
+	}
+	$self->{setup_failed} = 1;
+	Test::More::BAIL_OUT((split /\n/, $why)[0]);
+}
+
+sub DESTROY {
+	my ($self) = @_;
+	local ($?, $!, $@);
+	$self->stop(quiet => 1) if $self->{owner} && $self->{owner} == $$;
+}
+
+END {
+	local $?;
+	for my $t (grep { defined } @LIVE) {
+		$t->stop(quiet => 1) if $t->{owner} == $$;
+	}
+}
+
+# ---------------------------------------------------------------- processes
+
+# Runs a command to completion; returns (exit code, combined output).
+# $o: { env => \%env }.  The output goes through a file, not a pipe, so a
+# daemon the command leaves behind (pg_ctl's postmaster) cannot hold it open.
+sub _run {
+	my ($self, $o, @cmd) = @_;
+	my $out = "$self->{tmp}/.run-output";
+	unlink $out;
+	my $pid = $self->_spawn($out, $o ? $o->{env} : undef, @cmd);
+	waitpid($pid, 0);
+	my $rc = $? == -1 ? 127 : ($? & 127 ? 128 + ($? & 127) : $? >> 8);
+	my $text = _slurp($out);
+	unlink $out;
+	return ($rc, $text);
+}
+
+# fork + exec with stdin from /dev/null and stdout+stderr appended to $log;
+# $env (hashref) replaces the environment when given.
+sub _spawn {
+	my ($self, $log, $env, @cmd) = @_;
+	my $pid = fork // croak "fork: $!";
+	return $pid if $pid;
+	# The child: only exec or _exit (no END blocks, no DESTROY).
+	eval {
+		chdir $self->{tmp};
+		open STDIN, '<', '/dev/null' or die;
+		open STDOUT, '>>', $log or die "open $log: $!";
+		open STDERR, '>&', \*STDOUT or die;
+		%ENV = %$env if $env;
+		exec { $cmd[0] } @cmd or die "exec $cmd[0]: $!\n";
+	};
+	print STDERR $@;
+	POSIX::_exit(127);
+}
+
+sub _free_port {
+	my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
+	    LocalPort => 0, Proto => 'tcp', ReuseAddr => 1)
+	    or croak "cannot find a free port: $!";
+	my $port = $s->sockport;
+	close $s;
+	return $port;
+}
+
+sub _random_bytes {
+	my ($n) = @_;
+	open my $fh, '<:raw', '/dev/urandom' or croak "/dev/urandom: $!";
+	my $got = read($fh, my $buf, $n);
+	croak 'short read from /dev/urandom' unless $got && $got == $n;
+	return $buf;
+}
+
+sub _slurp {
+	my ($path) = @_;
+	open my $fh, '<:raw', $path or return '';
+	local $/;
+	my $s = <$fh>;
+	return $s // '';
+}
+
+sub _write {
+	my ($path, $text, $mode) = @_;
+	open my $fh, '>:raw', $path or croak "write $path: $!";
+	print {$fh} $text;
+	close $fh or croak "close $path: $!";
+	chmod $mode, $path if defined $mode;
+}
+
+sub _append {
+	my ($path, $text) = @_;
+	open my $fh, '>>:raw', $path or croak "append $path: $!";
+	print {$fh} $text;
+	close $fh;
+}
+
+1;
