@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# scripts/test.sh - the whole test suite, from a fresh Debian 12 machine:
+# installs what is missing, builds out of tree, runs `make check` (unit tests
+# and the integration tests through nginx and a throwaway PostgreSQL), then
+# the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer.
+# Build directories are removed at the end unless KEEP_BUILD=1.
+#
+# Usage: scripts/test.sh [--no-sanitizers]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/.." && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+
+sanitizers=1
+[ "${1:-}" = "--no-sanitizers" ] && sanitizers=0
+
+ensure_packages $BUILD_PACKAGES $RUN_PACKAGES $TEST_PACKAGES
+stop_system_postgres
+
+work=$(mktemp -d /tmp/cexup-test.XXXXXX)
+chmod 755 "$work"
+cleanup() { [ "${KEEP_BUILD:-0}" = 1 ] || rm -rf "$work"; }
+trap cleanup EXIT
+
+passed=0 failed=0 skipped=0
+# run_suite NAME BUILD_DIR: make check, then count results from the .trs files.
+run_suite() {
+	local name=$1 dir=$2 rc=0 p f s
+	say "$name: make check"
+	(cd "$dir" && make -s check -j1 VERBOSE=1 2>&1) | tee "$work/$name.out" |
+	    grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP|# )' || true
+	rc=${PIPESTATUS[0]}
+	p=$(cat "$dir"/tests/*/*.trs 2>/dev/null | grep -c '^:test-result: PASS' || true)
+	f=$(cat "$dir"/tests/*/*.trs 2>/dev/null | grep -cE '^:test-result: (FAIL|ERROR|XPASS)' || true)
+	s=$(cat "$dir"/tests/*/*.trs 2>/dev/null | grep -c '^:test-result: SKIP' || true)
+	say "$name: $p passed, $f failed, $s skipped (make check exit $rc)"
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+	[ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
+}
+
+say "building"
+build "$work/build" --enable-werror
+run_suite plain "$work/build"
+
+if [ "$sanitizers" = 1 ]; then
+	say "building with ASan + UBSan"
+	build "$work/asan" --enable-werror --enable-sanitizers
+	# The sanitizer build skips the valgrind test: the two do not mix.
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 CEXUP_SKIP_VALGRIND=1 \
+	    run_suite sanitizers "$work/asan"
+fi
+
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
