@@ -2,10 +2,12 @@
  * test_arena.c - arena and buf.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/util.h"
 #include "tap.h"
 
 static int cleanup_log[8];
@@ -156,9 +158,53 @@ test_buf(void)
 	arena_destroy(a);
 }
 
+/* util.c rides along here: it has no test program of its own. */
+static void
+test_util(void)
+{
+	long	 v = 99;
+	char	 small[4], *d;
+	int	 w[4] = { 1, 2, 3, 4 };
+
+	ok(parse_long("123", 0, 1000, &v) == 0 && v == 123, "parse_long 123");
+	ok(parse_long("-5", -10, 10, &v) == 0 && v == -5, "parse_long -5");
+	v = 99;
+	ok(parse_long("", 0, 10, &v) == -1 && v == 99, "parse_long empty");
+	ok(parse_long("12x", 0, 100, &v) == -1, "parse_long trailing junk");
+	ok(parse_long(" 1", 0, 100, &v) == -1, "parse_long leading space");
+	ok(parse_long("+1", 0, 100, &v) == -1, "parse_long plus sign");
+	ok(parse_long("11", 0, 10, &v) == -1, "parse_long above max");
+	ok(parse_long("-1", 0, 10, &v) == -1, "parse_long below min");
+	ok(parse_long("99999999999999999999", 0, 10, &v) == -1,
+	    "parse_long overflow");
+	ok(parse_long(NULL, 0, 10, &v) == -1, "parse_long NULL");
+
+	is_int(strlcpy_safe(small, "abcdef", sizeof(small)), 6,
+	    "strlcpy_safe returns strlen(src)");
+	is_str(small, "abc", "strlcpy_safe truncates and terminates");
+	is_int(strlcpy_safe(small, "ab", sizeof(small)), 2, "short copy");
+	is_str(small, "ab", "short copy intact");
+
+	ok(ct_equal("abcd", "abcd", 4), "ct_equal equal");
+	ok(!ct_equal("abcd", "abce", 4), "ct_equal differs");
+	ok(ct_equal("x", "y", 0), "ct_equal zero length");
+
+	secure_wipe(w, sizeof(w));
+	ok(w[0] == 0 && w[3] == 0, "secure_wipe zeroes");
+	d = xstrdup("dup");
+	is_str(d, "dup", "xstrdup");
+	free(d);
+	d = xcalloc(3, 5);
+	ok(d[0] == 0 && d[14] == 0, "xcalloc zeroes");
+	free(d);
+	free(xmalloc(0));
+	ok(1, "xmalloc(0) is freeable");
+}
+
 int
 main(void)
 {
+	test_util();
 	test_alloc();
 	test_realloc();
 	test_cleanup();
