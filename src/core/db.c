@@ -104,15 +104,22 @@ static void
 check_idle_connection(struct db *db)
 {
 	struct pollfd p;
+	int i;
 
 	db->checked = true;
 	if (db->conn == NULL)
 		return;
 	p.fd = PQsocket(db->conn);
 	p.events = POLLIN;
-	p.revents = 0;
-	if (p.fd >= 0 && poll(&p, 1, 0) > 0)
-		(void)PQconsumeInput(db->conn);
+	/*
+	 * The server's FATAL message and its EOF may need two reads: libpq
+	 * marks the connection bad only when a read returns nothing.
+	 */
+	for (i = 0; i < 4 && p.fd >= 0; i++) {
+		p.revents = 0;
+		if (poll(&p, 1, 0) <= 0 || !PQconsumeInput(db->conn))
+			break;
+	}
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		log_warnx("database connection lost while idle");
 		PQfinish(db->conn);
