@@ -65,17 +65,23 @@ use Scalar::Util qw(weaken);
 use Test::More ();
 use Time::HiRes qw(time sleep);
 
-our @EXPORT_OK = qw(decode_jwt b64url_decode json_encode json_decode);
+our @EXPORT_OK = qw(decode_jwt b64url_encode b64url_decode json_encode
+    json_decode);
 
 my $JSON = JSON::PP->new->utf8->canonical->allow_nonref;
 
 # Live instances, so that END can tear down whatever a test left running.
 my @LIVE;
 
-# Lines of nginx/cexup-api.conf rewritten for the test (pattern => what).
-# Each must match exactly once, so a renamed line fails loudly here instead
-# of silently testing a production path.
-
+# new(%opt):
+#   config => { key => value }	add or override server config keys (undef:
+#				leave the key out, the server default applies)
+#   env => { NAME => value }	extra environment for the server
+#   auth_rate => '1000r/s'	rate of nginx's login/register limit
+#   nginx_edit => sub { $text }	last-minute edit of the server block
+#   nginx_log_ignore => qr//	[crit]/[alert] lines a test provokes on purpose
+#   start_timeout => 15		seconds to wait for GET /api/health = 200
+#   no_server => 1		PostgreSQL and nginx only (harness self-test)
 sub new {
 	my ($class, %opt) = @_;
 	my $self = bless {
@@ -137,7 +143,8 @@ sub worker_pids {
 	my ($self) = @_;
 	return () unless $self->{server_pid};
 	my $out = `pgrep -P $self->{server_pid}`;
-	return sort { $a <=> $b } grep { /^\d+$/ } split /\s+/, $out;
+	my @pids = sort { $a <=> $b } grep { /^\d+$/ } split /\s+/, $out;
+	return @pids;
 }
 
 sub server_log		{ _slurp($_[0]{tmp} . '/server.log') }
@@ -323,7 +330,7 @@ sub _server_env {
 sub _migrate {
 	my ($self) = @_;
 	my ($rc, $out) = $self->_run({ env => $self->_server_env },
-	    $self->{bin}, 'migrate', '-c', $self->{config_path});
+	    $self->{bin}, '-c', $self->{config_path}, 'migrate');
 	_append("$self->{tmp}/migrate.log", $out);
 	$self->_setup_failed("cexup-api migrate exited with $rc:\n$out")
 	    if $rc;
@@ -332,14 +339,15 @@ sub _migrate {
 sub _start_server {
 	my ($self) = @_;
 	$self->{server_pid} = $self->_spawn("$self->{tmp}/server.log",
-	    $self->_server_env, $self->{bin}, 'serve', '-c',
-	    $self->{config_path});
+	    $self->_server_env, $self->{bin}, '-c', $self->{config_path},
+	    'serve');
 }
 
 # Sends a signal to the master.
 sub signal_master {
 	my ($self, $sig) = @_;
-	kill $sig, $self->{server_pid};
+	$self->{term_sent} = 1 if $sig =~ /^(?:SIG)?(?:TERM|INT|QUIT|KILL)$/;
+	return kill $sig, $self->{server_pid};
 }
 
 # Is the master still running?  Reaps it (and records its status) if not.
@@ -372,6 +380,9 @@ sub wait_master {
 
 # ---------------------------------------------------------------- nginx
 
+# The shipped server block with the deployment-specific lines rewritten.
+# Each pattern must match exactly once, so a renamed line fails loudly here
+# instead of silently testing a production path.
 sub nginx_conf_text {
 	my ($self) = @_;
 	my $src = "$self->{srcdir}/nginx/cexup-api.conf";
@@ -799,12 +810,21 @@ sub stop {
 		}
 	};
 
-	if ($self->{server_pid} && !defined $self->{server_status}) {
+	if ($self->{server_pid} && defined $self->{server_status}
+	    && !$self->{term_sent}) {
+		$check->(0, 'cexup-api master ran until the end of the test',
+		    "it exited on its own with wait status "
+		    . "$self->{server_status}");
+	} elsif ($self->{server_pid} && !defined $self->{server_status}) {
 		my $limit = ($self->{config}{drain_timeout} // 10) + 5;
+		my @workers = $self->worker_pids;
+		$self->{term_sent} = 1;
 		kill 'TERM', $self->{server_pid};
 		my $st = $self->wait_master($limit);
 		if (!defined $st) {
-			kill 'KILL', $self->{server_pid};
+			# Leave nothing behind: the master and its workers.
+			kill 'KILL', $self->{server_pid}, $self->worker_pids,
+			    @workers;
 			$self->wait_master(5);
 			$check->(0, "cexup-api exits within ${limit}s of SIGTERM");
 		} else {

@@ -1,0 +1,115 @@
+# What nginx/cexup-api.conf itself promises: JSON bodies for the errors
+# nginx produces (malformed requests, long URIs, plain HTTP on the TLS
+# port, bodies too large, rate limiting), the avatar route's larger body
+# limit, TLS versions, and the headers every response carries.
+use strict;
+use warnings;
+
+use IO::Socket::INET;
+use IO::Socket::SSL qw(SSL_VERIFY_NONE);
+use Test::More;
+use CexupTest;
+
+# A rate slow enough that only the burst (50, as shipped) gets through.
+my $t = CexupTest->new(auth_rate => '1r/m');
+
+my @E400 = ('Bad request.',
+    'The request could not be understood by the server.');
+my @E405 = ('Method not allowed.',
+    'This method is not supported for the requested resource.');
+my @E413 = ('Request body too large.',
+    'The request body exceeds the maximum allowed size.');
+my @E414 = ('Request URI too long.',
+    'The request URI exceeds the maximum allowed length.');
+my @E429 = ('Too many requests.', 'Please slow down and try again later.');
+
+# ---- headers on every response
+my $res = $t->request('GET', '/api/health');
+is($res->{headers}{server}, 'nginx', 'Server header without a version');
+like($res->{headers}{'strict-transport-security'} // '', qr/max-age=\d+/,
+    'HSTS');
+is($res->{headers}{'x-content-type-options'}, 'nosniff', 'nosniff');
+is(scalar(() = ($res->{headers}{'x-request-id'} // '') =~ /,/g), 0,
+    'exactly one X-Request-Id');
+
+# ---- requests nginx refuses itself
+$res = $t->raw_request("GARBAGE\r\n\r\n");
+$t->expect_error($res, 400, @E400, name => 'an unparsable request line is 400 JSON');
+
+$res = $t->raw_request("GET /api/health HTTP/1.1\r\nHost: a\r\nHost: b\r\n"
+    . "Connection: close\r\n\r\n");
+$t->expect_error($res, 400, @E400, name => 'two Host headers are 400 JSON');
+
+$res = $t->request('GET', '/api/' . ('a' x 9000));
+$t->expect_error($res, 414, @E414, name => 'a 9000-byte URI is 414 JSON');
+
+$res = $t->request('GET', '/api/health', headers => { 'X-Big' => 'b' x 20000 });
+$t->expect_error($res, 400, @E400, name => 'a 20 KB header is 400 JSON');
+
+$res = $t->request('TRACE', '/api/login');
+$t->expect_error($res, 405, @E405, name => 'TRACE is 405 JSON');
+
+{
+	my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+	    PeerPort => $t->port, Timeout => 10);
+	print {$s} "GET /api/health HTTP/1.0\r\n\r\n";
+	local $/;
+	my $raw = <$s> // '';
+	$res = CexupTest::_parse_response($raw);
+	$t->expect_error($res, 400, @E400,
+	    name => 'plain HTTP on the TLS port is 400 JSON');
+}
+
+# ---- body limits: 64 KiB in general, 4 MiB for the avatar upload
+$res = $t->request('POST', '/api/avatar', body => 'x' x 100_000,
+    headers => { 'Content-Type' => 'application/json' });
+isnt($res->{status}, 413, '100 KB to /api/avatar passes nginx');
+is($res->{headers}{'content-type'}, 'application/json; charset=utf-8',
+    'and is answered in JSON');
+$res = $t->request('POST', '/api/avatar', body => 'x' x (4 * 1024 * 1024 + 1),
+    headers => { 'Content-Type' => 'application/json' });
+$t->expect_error($res, 413, @E413, name => '4 MiB + 1 to /api/avatar is 413 JSON');
+$res = $t->request('POST', '/api/avatar/', body => 'x' x 100_000,
+    headers => { 'Content-Type' => 'application/json' });
+$t->expect_error($res, 413, @E413,
+    name => 'the larger limit is for /api/avatar exactly');
+$res = $t->request('POST', '/api/update/patient', body => 'x' x 100_000,
+    headers => { 'Content-Type' => 'application/json' });
+$t->expect_error($res, 413, @E413, name => '100 KB elsewhere is 413 JSON');
+
+# ---- TLS 1.2 and 1.3 only
+for my $c (['TLSv1_2', 1], ['TLSv1_3', 1], ['TLSv1_1', 0], ['TLSv1', 0]) {
+	my ($v, $want) = @$c;
+	my $s = IO::Socket::SSL->new(PeerAddr => '127.0.0.1',
+	    PeerPort => $t->port, SSL_verify_mode => SSL_VERIFY_NONE,
+	    SSL_version => $v, Timeout => 10);
+	my $proto = $s ? $s->get_sslversion : 'refused';
+	if ($want) {
+		ok($s, "$v is accepted") or diag($IO::Socket::SSL::SSL_ERROR);
+	} else {
+		ok(!$s, "$v is refused") or diag("negotiated $proto");
+	}
+	close $s if $s;
+}
+
+# ---- rate limit on login and registration: burst 50, then 429 JSON
+my @st = map { $t->request('POST', '/api/login', json => {})->{status} }
+    1 .. 60;
+is(scalar(grep { $_ == 400 } @st[0 .. 49]), 50,
+    'the first 50 quick logins reach the application') or diag("@st");
+$res = $t->request('POST', '/api/login', json => {});
+$t->expect_error($res, 429, @E429, retry_after => 1,
+    name => 'beyond the burst, login is 429 JSON with Retry-After');
+for my $p ('/api/register', '/api/login/patient', '/api/register/patient',
+    '/api/register/check-id/email') {
+	$res = $t->request('POST', $p, json => {});
+	$t->expect_error($res, 429, @E429, retry_after => 1,
+	    name => "$p shares the limit");
+}
+$res = $t->request('GET', '/api/health');
+is($res->{status}, 200, 'other routes are not limited');
+$res = $t->request('POST', '/api/doctor', json => {});
+isnt($res->{status}, 429, 'catalog routes are not limited');
+
+$t->stop;
+done_testing();
