@@ -14,4 +14,8 @@ void	handle_fdelux_register(struct request *, struct response *);
 void	handle_health(struct request *, struct response *);
 void	handle_ready(struct request *, struct response *);
 
+/* ---- accounts (issue 3) ---- */
+
+/* ---- catalog (issue 4) ---- */
+
 #endif

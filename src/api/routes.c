@@ -19,6 +19,10 @@ const struct route api_routes[] = {
 	  ROUTE_FDELUX | BODY,
 	  "Only POST requests are supported for this endpoint.",
 	  "Please use POST to submit your registration details." },
+
+	/* ---- accounts (issue 3) ---- */
+
+	/* ---- catalog (issue 4) ---- */
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);
