@@ -27,6 +27,14 @@ nginx running the server block we ship (nginx/cexup-api.conf) with only the
 deployment-specific lines rewritten.  Requests go over TLS through nginx, so
 the tests see exactly what a client sees.
 
+Options of new(): config => { key => value } (server configuration
+overrides), env => { NAME => value } (server environment), port => N (nginx
+on this port instead of a free one), demo => 1 (load sql/demo/*.sql after
+migrating), tap => 0 (no TAP output and croak instead of BAIL_OUT: for
+scripts/start.sh and bench/), start_timeout => seconds, nginx_log_ignore =>
+qr/.../ (error-log lines a test provokes on purpose), no_server => 1 (only
+PostgreSQL and nginx).
+
 Environment: CEXUP_BIN (the built binary; the test is skipped when unset),
 CEXUP_SRCDIR (the source tree; default: two levels above this file),
 TEST_KEEP=1 (keep the temporary directory), CEXUP_TEST_VERBOSE=1 (diag the
@@ -120,6 +128,7 @@ sub new {
 		$self->_make_certificate;
 		unless ($opt{no_server}) {
 			$self->_migrate;
+			$self->_load_demo if $self->{opt}{demo};
 			$self->_start_server;
 		}
 		$self->_start_nginx;
@@ -256,7 +265,7 @@ sub _write_config {
 	my ($self) = @_;
 	my $socket = "$self->{tmp}/cexup-api.sock";
 	$self->{socket} = $socket;
-	$self->{nginx_port} = _free_port();
+	$self->{nginx_port} = $self->{opt}{port} // _free_port();
 	my @order = qw(listen listen_mode listen_backlog workers max_requests
 	    drain_timeout database_url statement_timeout_ms db_connect_timeout
 	    sql_dir jwt_keys_file jwt_issuer jwt_audience access_ttl
@@ -334,6 +343,18 @@ sub _migrate {
 	_append("$self->{tmp}/migrate.log", $out);
 	$self->_setup_failed("cexup-api migrate exited with $rc:\n$out")
 	    if $rc;
+}
+
+# opt demo => 1: load sql/demo/*.sql, in name order, after the migrations.
+sub _load_demo {
+	my ($self) = @_;
+	for my $f (sort glob("$self->{srcdir}/sql/demo/*.sql")) {
+		my ($rc, $out) = $self->_run(undef, 'psql', '-X', '-q',
+		    '-v', 'ON_ERROR_STOP=1', '-h', $self->{pg_sockdir},
+		    '-p', $self->{pg_port}, '-U', 'postgres', '-d', 'cexup',
+		    '-f', $f);
+		$self->_setup_failed("loading $f failed:\n$out") if $rc;
+	}
 }
 
 sub _start_server {
@@ -469,9 +490,11 @@ sub _start_nginx {
 		$self->_write_nginx_conf;
 		my ($rc, $out) = $self->_run(undef, $self->_nginx_cmd('-t'));
 		if ($attempt == 1) {
-			Test::More::ok($rc == 0,
-			    'nginx -t accepts the generated configuration')
-			    or Test::More::diag($out);
+			if ($self->{opt}{tap} // 1) {
+				Test::More::ok($rc == 0,
+				    'nginx -t accepts the generated configuration')
+				    or Test::More::diag($out);
+			}
 		}
 		$self->_setup_failed("nginx -t failed:\n$out") if $rc;
 
@@ -490,7 +513,8 @@ sub _start_nginx {
 		}
 		my $log = _slurp("$tmp/nginx-error.log")
 		    . _slurp("$tmp/nginx.out");
-		if (!$self->{nginx_pid} && $log =~ /Address already in use/) {
+		if (!$self->{nginx_pid} && $log =~ /Address already in use/
+		    && !$self->{opt}{port}) {
 			# Someone took the port between our probe and nginx's
 			# bind: try another one (keep the log clean of the
 			# resulting [emerg]).
@@ -794,7 +818,7 @@ sub stop {
 	my ($self, %o) = @_;
 	return if $self->{stopped} || $self->{owner} != $$;
 	$self->{stopped} = 1;
-	my $quiet = $o{quiet};
+	my $quiet = $o{quiet} || !($self->{opt}{tap} // 1);
 	my $check = sub {
 		my ($ok, $name, @diag) = @_;
 		if ($quiet) {
@@ -900,6 +924,8 @@ sub _setup_failed {
 		Test::More::diag("---- $f ----\n$text") if length $text;
 	}
 	$self->{setup_failed} = 1;
+	# Outside a test (scripts/start.sh, bench/) there is nothing to bail.
+	croak((split /\n/, $why)[0]) unless $self->{opt}{tap} // 1;
 	Test::More::BAIL_OUT((split /\n/, $why)[0]);
 }
 
