@@ -30,7 +30,7 @@ the tests see exactly what a client sees.
 Options of new(): config => { key => value } (server configuration
 overrides), env => { NAME => value } (server environment), port => N (nginx
 on this port instead of a free one), demo => 1 (load sql/demo/*.sql after
-migrating), tap => 0 (no TAP output and croak instead of BAIL_OUT: for
+migrating), wrapper => [cmd, args] (run the server under it), tap => 0 (no TAP output and croak instead of BAIL_OUT: for
 scripts/start.sh and bench/), start_timeout => seconds, nginx_log_ignore =>
 qr/.../ (error-log lines a test provokes on purpose), no_server => 1 (only
 PostgreSQL and nginx).
@@ -359,9 +359,11 @@ sub _load_demo {
 
 sub _start_server {
 	my ($self) = @_;
+	# opt wrapper => [cmd, args...]: run the server under it (valgrind).
+	my @wrapper = @{ $self->{opt}{wrapper} // [] };
 	$self->{server_pid} = $self->_spawn("$self->{tmp}/server.log",
-	    $self->_server_env, $self->{bin}, '-c', $self->{config_path},
-	    'serve');
+	    $self->_server_env, @wrapper, $self->{bin}, '-c',
+	    $self->{config_path}, 'serve');
 }
 
 # Sends a signal to the master.
@@ -532,6 +534,15 @@ sub _wait_healthy {
 	my $deadline = time + ($self->{opt}{start_timeout} // 15);
 	my $last;
 	while (time < $deadline) {
+		# Probing nginx before the socket exists only fills its error
+		# log with refused connects.
+		if (!-S $self->{socket}) {
+			$self->_setup_failed('cexup-api serve exited with status '
+			    . ($self->{server_status} >> 8) . ' during start-up')
+			    unless $self->master_alive;
+			sleep 0.05;
+			next;
+		}
 		$last = $self->request('GET', '/api/health');
 		return if $last->{status} == 200;
 		if (!$self->master_alive) {
