@@ -1,0 +1,75 @@
+/*
+ * config.h - the configuration file (key = value) with environment overrides.
+ *
+ * Every key has a default (see config.c's table and README "Configuration").
+ * CEXUP_<KEY> in the environment (key upper-cased) overrides the file.
+ * Secrets never come from the command line: the JWT key ring and the database
+ * URL may be given as files, and $CREDENTIALS_DIRECTORY (systemd
+ * LoadCredential) is searched for them.
+ */
+#ifndef CEXUP_CONFIG_H
+#define CEXUP_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "auth/password.h"
+
+enum api_key_scope {
+	API_KEY_CEXUP,	/* only the Cexup routes (default) */
+	API_KEY_ALL	/* every route but health/ready and the avatar image */
+};
+
+struct config {
+	char		path[PATH_MAX];		/* file this came from, or "" */
+
+	char		listen[PATH_MAX];	/* unix:/path or host:port */
+	int		listen_mode;		/* unix socket permissions */
+	int		listen_backlog;
+	int		workers;
+	long		max_requests;
+	int		drain_timeout;		/* seconds */
+
+	char		database_url[1024];	/* libpq conninfo or URI */
+	int		statement_timeout_ms;
+	int		db_connect_timeout;	/* seconds */
+	char		sql_dir[PATH_MAX];
+
+	char		jwt_keys_file[PATH_MAX];
+	char		jwt_issuer[128];
+	char		jwt_audience[128];
+	long		access_ttl;		/* seconds */
+	long		refresh_ttl;		/* seconds */
+	int		refresh_reuse_window;	/* seconds */
+
+	struct password_params argon2;
+	int		hash_slots;		/* 0: number of CPUs */
+	int		hash_wait_ms;
+
+	long		body_limit;		/* bytes */
+	long		avatar_body_limit;	/* bytes */
+	enum api_key_scope api_key_required;
+	char		public_base_url[256];
+	char		timezone[64];
+
+	int		lockout_threshold;	/* failures before locking */
+	int		lockout_base_seconds;
+	int		lockout_max_seconds;
+
+	int		log_level;		/* LOG_ERR .. LOG_DEBUG */
+};
+
+/* Defaults only. */
+void	config_defaults(struct config *);
+
+/*
+ * Defaults, then the file (if path is not NULL), then the environment, then
+ * validation.  Returns 0, or -1 with a message in err.
+ */
+int	config_load(struct config *, const char *path, char *err, size_t errsize);
+
+/* Writes every key and its effective value (secrets masked) to fp. */
+void	config_dump(const struct config *, FILE *fp);
+
+#endif
