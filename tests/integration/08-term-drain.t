@@ -1,0 +1,50 @@
+# SIGTERM drains: requests already being served when the master is told to
+# stop still get their answers, then the master exits 0 (DESIGN "Processes").
+#
+# Three logins go to three idle workers at once.  Argon2 is made slow for
+# this test (~0.4 s a verification) and there is one hash slot, so they
+# finish one after another over ~1.2 s: SIGTERM sent 0.3 s after they start
+# lands while all three are in flight.
+use strict;
+use warnings;
+use Test::More;
+use Time::HiRes qw(sleep time);
+use CexupTest qw(json_decode);
+
+my $t = CexupTest->new(config => { workers => 3, hash_slots => 1,
+    hash_wait_ms => 5000, argon2_iterations => 32, drain_timeout => 10 });
+my ($email, $password, $res) = $t->register_user;
+is($res->{status}, 201, 'registered a user');
+
+pipe(my $r, my $w) or die "pipe: $!";
+my @kids;
+for my $i (1 .. 3) {
+	my $pid = fork // die "fork: $!";
+	if ($pid == 0) {
+		close $r;
+		my $res = $t->request('POST', '/api/login',
+		    json => { email => $email, password => $password });
+		my $token = $res->{json} && $res->{json}{data}
+		    ? 'token' : 'none';
+		syswrite $w, "$res->{status} $token\n";
+		POSIX::_exit(0);
+	}
+	push @kids, $pid;
+}
+close $w;
+# Let the three requests reach the workers, then stop the server.
+sleep 0.3;
+my $sent = time;
+ok($t->signal_master('TERM'), 'SIGTERM while three logins are in flight');
+my @lines = <$r>;
+waitpid($_, 0) for @kids;
+chomp @lines;
+is(scalar @lines, 3, 'three answers');
+is_deeply([ sort @lines ], [ ('200 token') x 3 ],
+    'every in-flight login completed with a token') or diag("@lines");
+my $status = $t->wait_master(15);
+is($status, 0, 'the master exited 0 after draining');
+cmp_ok(time - $sent, '<', 10, 'well within drain_timeout');
+ok(!$t->worker_pids, 'no worker left');
+$t->stop;
+done_testing();
