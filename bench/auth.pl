@@ -20,7 +20,7 @@ chomp $cores;
 # nginx's per-address limit would turn a benchmark from one address into
 # 429s: lift it for this run only.
 my $t = CexupTest->new(tap => 0, auth_rate => '100000r/s',
-    config => { max_requests => 0 });
+    config => { workers => $ENV{WORKERS} // 0, max_requests => 0 });
 my $base = $t->base_url;
 
 my $argon2 = `"$ENV{ARGON2_TIME}" -c "@{[ $t->config_file ]}" 200`;
@@ -50,7 +50,7 @@ my $register = wrk_run('register.lua', '/api/register');
 my $users = $t->psql('SELECT count(*) FROM users');
 $t->stop;
 
-printf "machine: %d cores; workers %s, hash_slots %s; wrk -t2 -c%d -d%ds over TLS\n",
+printf "machine: %d cores; workers %s (0 = 4 per core), hash_slots %s; wrk -t2 -c%d -d%ds over TLS\n",
     $cores, $t->config_value('workers') // 'default',
     $t->config_value('hash_slots') // 'default (= cores)', $conns, $duration;
 print $argon2;
