@@ -13,6 +13,8 @@ void	handle_fdelux_register(struct request *, struct response *);
 /* health.c */
 void	handle_health(struct request *, struct response *);
 void	handle_ready(struct request *, struct response *);
+/* metrics.c */
+void	handle_metrics(struct request *, struct response *);
 
 /* ---- accounts (issue 3) ---- */
 

@@ -10,6 +10,8 @@ const struct route api_routes[] = {
 	/* CONTRACT §8: no API key, ever. */
 	{ "/api/health", METHOD_GET | METHOD_HEAD, handle_health, 0, NULL, NULL },
 	{ "/api/ready", METHOD_GET | METHOD_HEAD, handle_ready, 0, NULL, NULL },
+	/* Prometheus; guarded by metrics_allow instead of a key. */
+	{ "/api/metrics", METHOD_GET, handle_metrics, 0, NULL, NULL },
 
 	/* CONTRACT §2: fdelux, with the seed's own 405 wording. */
 	{ "/api/login", METHOD_POST, handle_fdelux_login, ROUTE_FDELUX | BODY,

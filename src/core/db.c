@@ -23,11 +23,20 @@ struct db {
 	PGconn			*conn;
 	time_t			 last_attempt;
 	bool			 checked;	/* idle check done this request */
+	uint64_t		*error_counter;
+	uint64_t		*reconnect_counter;
 	unsigned long		 reconnects;
 	/* Statements prepared on this connection, by identity. */
 	const struct db_stmt	*prepared[MAX_PREPARED];
 	size_t			 n_prepared;
 };
+
+static void
+count(uint64_t *counter)
+{
+	if (counter != NULL)
+		__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
 
 static void
 notice_ignore(void *arg, const PGresult *res)
@@ -143,8 +152,16 @@ db_ready(struct db *db)
 	if (db_connect(db) == -1)
 		return false;
 	db->reconnects++;
+	count(db->reconnect_counter);
 	log_info("database connection re-established");
 	return true;
+}
+
+void
+db_set_counters(struct db *db, uint64_t *errors, uint64_t *reconnects)
+{
+	db->error_counter = errors;
+	db->reconnect_counter = reconnects;
 }
 
 unsigned long
@@ -238,6 +255,7 @@ db_exec_bin(struct db *db, struct arena *a, const struct db_stmt *stmt,
 		return res;
 	}
 	*status = classify(db->conn, res);
+	count(db->error_counter);
 	if (*status == DB_ERROR)
 		log_warnx("%s: %s", stmt->name,
 		    PQresultErrorMessage(res));

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <libpq-fe.h>
 
@@ -37,6 +38,12 @@ struct db	*db_open(const char *conninfo, int statement_timeout_ms,
 void		 db_close(struct db *);
 /* Connected, reconnecting if needed (rate-limited). */
 bool		 db_ready(struct db *);
+/*
+ * Counters to bump (atomically: they may be shared between processes) on
+ * each failed statement and each reconnect; NULL to stop counting.
+ */
+void		 db_set_counters(struct db *, uint64_t *errors,
+		    uint64_t *reconnects);
 /* Reconnects performed so far (metrics, tests). */
 unsigned long	 db_reconnects(const struct db *);
 

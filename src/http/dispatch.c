@@ -89,6 +89,7 @@ dispatch(struct request *req, struct response *resp,
 		    "No endpoint matches this path.");
 		return;
 	case ROUTE_METHOD_NOT_ALLOWED:
+		req->route = route;	/* for metrics: the path is known */
 		respond_method_not_allowed(req, resp, table, n, route);
 		return;
 	case ROUTE_MATCHED:

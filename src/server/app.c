@@ -14,6 +14,7 @@
 #include "server/app.h"
 #include "server/config.h"
 #include "server/migrate.h"
+#include "server/scoreboard.h"
 
 int
 app_init(struct app *app, const struct config *cfg, int hash_slots_id,
@@ -57,6 +58,9 @@ app_init(struct app *app, const struct config *cfg, int hash_slots_id,
 	/* Connection failures are not fatal: the worker answers 503. */
 	app->db = db_open(cfg->database_url, cfg->statement_timeout_ms,
 	    cfg->db_connect_timeout);
+	if (scoreboard != NULL)
+		db_set_counters(app->db, &scoreboard->db_errors,
+		    &scoreboard->db_reconnects);
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/netaddr.h"
 #include "core/util.h"
 #include "server/config.h"
 
@@ -76,6 +77,7 @@ static const struct key_spec keys[] = {
 	NUM(K_INT, lockout_base_seconds, 1, 86400, "30"),
 	NUM(K_INT, lockout_max_seconds, 1, 604800, "900"),
 	NUM(K_LOGLEVEL, log_level, 0, 0, "info"),
+	STR(metrics_allow, "127.0.0.1 ::1"),
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -302,6 +304,11 @@ config_load(struct config *cfg, const char *path, char *err, size_t errsize)
 		snprintf(err, errsize,
 		    "listen: expected unix:/path or host:port, got '%s'",
 		    cfg->listen);
+		return -1;
+	}
+	if (!netaddr_list_valid(cfg->metrics_allow)) {
+		snprintf(err, errsize, "metrics_allow: expected addresses or "
+		    "networks (a.b.c.d/n), got '%s'", cfg->metrics_allow);
 		return -1;
 	}
 	if (cfg->lockout_max_seconds < cfg->lockout_base_seconds) {

@@ -58,6 +58,7 @@ struct config {
 	int		lockout_max_seconds;
 
 	int		log_level;		/* LOG_ERR .. LOG_DEBUG */
+	char		metrics_allow[512];	/* who may GET /api/metrics */
 };
 
 /* Defaults only. */

@@ -15,6 +15,7 @@
 #include "http/response.h"
 #include "server/app.h"
 #include "server/fcgi_io.h"
+#include "server/scoreboard.h"
 
 /* Params die at the next accept: copy every one we use into the arena. */
 static const char *
@@ -120,6 +121,7 @@ fcgi_handle(struct app *app, FCGX_Request *fcgi)
 	struct body_source body;
 	struct timespec start;
 	const char *https;
+	double seconds;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	memset(&req, 0, sizeof(req));
@@ -155,10 +157,13 @@ fcgi_handle(struct app *app, FCGX_Request *fcgi)
 	response_init(&resp, a);
 	dispatch(&req, &resp, api_routes, api_routes_count, &body);
 	write_response(fcgi, a, &resp);
+	seconds = elapsed_ms(&start) / 1000.0;
+	scoreboard_request(req.route != NULL ? (size_t)(req.route - api_routes) :
+	    SB_MAX_ROUTES, resp.status, seconds);
 
 	/* One line per request; never a body, token, key or password. */
 	log_info("request id=%s method=%s path=%s status=%d ms=%.1f user=%lld",
 	    req.request_id ? printable(a, req.request_id) : "-",
 	    printable(a, req.method), printable(a, req.path),
-	    resp.status, elapsed_ms(&start), (long long)req.user_id);
+	    resp.status, seconds * 1000.0, (long long)req.user_id);
 }

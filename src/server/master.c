@@ -18,12 +18,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/routes.h"
 #include "auth/hash_slots.h"
 #include "core/log.h"
 #include "server/config.h"
 #include "server/listen.h"
 #include "server/master.h"
 #include "server/notify.h"
+#include "server/scoreboard.h"
 #include "server/worker.h"
 
 #define MAX_SLOTS		1024
@@ -172,6 +174,7 @@ spawn_worker(void)
 		s->pid = pid;
 		s->generation = m.generation;
 		s->started_ms = now_ms();
+		scoreboard_add(&scoreboard->worker_starts, 1);
 		log_debug("worker %ld started (generation %u)", (long)pid,
 		    m.generation);
 	}
@@ -207,6 +210,10 @@ reap_children(void)
 		else if (!clean)
 			log_warnx("worker %ld exited with status %d",
 			    (long)pid, WEXITSTATUS(status));
+		if (clean && !s->term_sent)
+			scoreboard_add(&scoreboard->worker_recycles, 1);
+		else if (!clean && !s->term_sent)
+			scoreboard_add(&scoreboard->worker_crashes, 1);
 		/* Recycled (max_requests) or drained workers are not crashes. */
 		if (clean || s->term_sent)
 			;
@@ -393,6 +400,10 @@ master_run(struct config *cfg)
 	    cfg->listen_backlog, &m.from_systemd, err, sizeof(err));
 	if (m.listen_fd == -1)
 		log_fatalx("%s", err);
+	if (api_routes_count > SB_MAX_ROUTES)
+		log_fatalx("%zu routes: raise SB_MAX_ROUTES", api_routes_count);
+	if (scoreboard_create() == -1)
+		log_fatal("cannot map the scoreboard");
 	if ((m.hash_slots_id = hash_slots_create(cfg->hash_slots)) == -1)
 		log_fatal("cannot create the hash slot semaphore");
 	log_info("listening on %s%s, %d workers, %d hash slots", cfg->listen,
