@@ -360,7 +360,9 @@ sub _load_demo {
 sub _start_server {
 	my ($self) = @_;
 	# opt wrapper => [cmd, args...]: run the server under it (valgrind).
-	my @wrapper = @{ $self->{opt}{wrapper} // [] };
+	# %SOCKET% and %TMP% in its words stand for this instance's paths.
+	my @wrapper = map { (my $w = $_) =~ s/%SOCKET%/$self->{socket}/g;
+	    $w =~ s/%TMP%/$self->{tmp}/g; $w } @{ $self->{opt}{wrapper} // [] };
 	$self->{server_pid} = $self->_spawn("$self->{tmp}/server.log",
 	    $self->_server_env, @wrapper, $self->{bin}, '-c',
 	    $self->{config_path}, 'serve');
