@@ -64,6 +64,36 @@ app_init(struct app *app, const struct config *cfg, int hash_slots_id,
 	return 0;
 }
 
+int
+app_preflight(const struct config *cfg, char *err, size_t errsize)
+{
+	struct token_ring ring;
+	const char *errstr = NULL;
+	char version[16];
+	int rc;
+
+	if (cfg->jwt_keys_file[0] == '\0') {
+		snprintf(err, errsize, "jwt_keys_file is not set (create one "
+		    "with `cexup-api keygen KID`)");
+		return -1;
+	}
+	memset(&ring, 0, sizeof(ring));
+	rc = token_ring_load_file(&ring, cfg->jwt_keys_file, &errstr);
+	token_ring_wipe(&ring);
+	if (rc == -1) {
+		snprintf(err, errsize, "%s: %s", cfg->jwt_keys_file,
+		    errstr ? errstr : "cannot load signing keys");
+		return -1;
+	}
+	if (migrate_latest_version(cfg->sql_dir, version,
+	    sizeof(version)) == -1) {
+		snprintf(err, errsize, "sql_dir %s holds no migrations",
+		    cfg->sql_dir);
+		return -1;
+	}
+	return 0;
+}
+
 void
 app_free(struct app *app)
 {

@@ -28,6 +28,12 @@ struct app {
 
 int	app_init(struct app *, const struct config *, int hash_slots_id,
 	    char *err, size_t errsize);
+/*
+ * Checks what would make every worker fail with this configuration (the
+ * signing keys, the migrations directory) without keeping anything.
+ * 0, or -1 with a message in err.
+ */
+int	app_preflight(const struct config *, char *err, size_t errsize);
 void	app_free(struct app *);
 
 #endif

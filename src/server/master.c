@@ -21,6 +21,7 @@
 #include "api/routes.h"
 #include "auth/hash_slots.h"
 #include "core/log.h"
+#include "server/app.h"
 #include "server/config.h"
 #include "server/listen.h"
 #include "server/master.h"
@@ -312,7 +313,7 @@ reload(void)
 
 	notify_systemd("RELOADING=1");
 	if (config_load(&fresh, m.cfg->path[0] ? m.cfg->path : NULL, err,
-	    sizeof(err)) == -1) {
+	    sizeof(err)) == -1 || app_preflight(&fresh, err, sizeof(err)) == -1) {
 		log_warnx("reload: %s; keeping the running configuration",
 		    err);
 		notify_systemd("READY=1");
