@@ -1,6 +1,6 @@
 /*
  * main.c - the command line: serve, migrate, keygen, hash-password,
- * check-config, version.
+ * check-config, apikey, import-users, version.
  */
 #include "config.h"
 
@@ -15,6 +15,8 @@
 
 #include "auth/password.h"
 #include "auth/token.h"
+#include "cli/apikey.h"
+#include "cli/import_users.h"
 #include "core/base64.h"
 #include "core/log.h"
 #include "server/app.h"
@@ -39,6 +41,10 @@ usage(FILE *fp)
 	    "  check-config      validate the configuration and print it\n"
 	    "  keygen KID        print a new signing key line for jwt_keys_file\n"
 	    "  hash-password     read a password on stdin, print its hash\n"
+	    "  apikey create NAME | list | revoke ID\n"
+	    "                    manage the API keys of client apps\n"
+	    "  import-users FILE import users with their bcrypt/Argon2 hashes\n"
+	    "                    (JSON lines, or CSV with a header line)\n"
 	    "  version           print the version\n"
 	    "\n"
 	    "The configuration file defaults to %s when it exists;\n"
@@ -178,6 +184,10 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "hash-password") == 0)
 		return cmd_hash_password(&cfg);
+	if (strcmp(cmd, "apikey") == 0)
+		return cli_apikey(&cfg, argc, argv);
+	if (strcmp(cmd, "import-users") == 0)
+		return cli_import_users(&cfg, argc, argv);
 	fprintf(stderr, "cexup-api: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

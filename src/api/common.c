@@ -84,12 +84,31 @@ user_row_read(const PGresult *res, int row, struct user_row *u)
 	u->id_type = column(res, row, 10);
 	u->id_number = column(res, row, 11);
 	u->password_hash = column(res, row, 12);
+	u->avatar_sha256 = column(res, row, 13);
 }
 
-void
-write_user_fdelux(struct json_writer *w, const struct user_row *u)
+const char *
+user_photo_url(struct request *req, const struct user_row *u)
 {
-	json_w_object_open(w);
+	const char *base = req->app->cfg->public_base_url;
+	size_t len;
+
+	if (u->avatar_sha256 == NULL)
+		return NULL;
+	if (*base == '\0')
+		base = arena_printf(req->arena, "%s://%s", req->scheme,
+		    req->host != NULL ? req->host : "localhost");
+	len = strlen(base);
+	while (len > 0 && base[len - 1] == '/')
+		len--;
+	return arena_printf(req->arena, "%.*s/api/users/%lld/avatar?v=%.8s",
+	    (int)len, base, (long long)u->id, u->avatar_sha256);
+}
+
+static void
+write_user_common(struct request *req, struct json_writer *w,
+    const struct user_row *u)
+{
 	json_w_kv_int(w, "id", u->id);
 	json_w_kv_string(w, "name", u->name);
 	json_w_kv_string(w, "email", u->email);
@@ -97,7 +116,29 @@ write_user_fdelux(struct json_writer *w, const struct user_row *u)
 	json_w_kv_string(w, "city", u->city);
 	json_w_kv_string(w, "address", u->address);
 	json_w_kv_string(w, "postal_code", u->postal_code);
-	json_w_kv_null(w, "photo_url");
+	json_w_kv_string(w, "photo_url", user_photo_url(req, u));
+}
+
+void
+write_user_fdelux(struct request *req, struct json_writer *w,
+    const struct user_row *u)
+{
+	json_w_object_open(w);
+	write_user_common(req, w, u);
+	json_w_object_close(w);
+}
+
+void
+write_user_cexup(struct request *req, struct json_writer *w,
+    const struct user_row *u)
+{
+	json_w_object_open(w);
+	write_user_common(req, w, u);
+	json_w_kv_string(w, "username", u->username);
+	json_w_kv_string(w, "role", u->role);
+	json_w_kv_string(w, "gender", u->gender);
+	json_w_kv_string(w, "id_type", u->id_type);
+	json_w_kv_string(w, "id_number", u->id_number);
 	json_w_object_close(w);
 }
 
@@ -128,6 +169,40 @@ check_password(struct request *req, const char *stored, const char *pw,
 		match = password_verify(stored, pw, len);
 	hash_slot_release(app->hash_slots_id);
 	return match ? PASSWORD_MATCH : PASSWORD_MISMATCH;
+}
+
+void
+respond_db_failure(struct response *resp, enum db_status st)
+{
+	if (st == DB_UNAVAILABLE)
+		response_db_unavailable(resp);
+	else
+		response_internal_error(resp);
+}
+
+void
+respond_invalid_fields(struct response *resp, const struct field_errors *fe)
+{
+	response_field_errors(resp, 400, "The given data was invalid.",
+	    "Please correct the fields listed in errors.", fe);
+}
+
+int
+parse_id(const char *s, int64_t *out)
+{
+	long long v = 0;
+
+	if (s == NULL || *s == '\0' || strlen(s) > 18)
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	if (v <= 0)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 void

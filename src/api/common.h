@@ -12,6 +12,8 @@
 
 #include <libpq-fe.h>
 
+#include "core/db.h"
+
 struct json_writer;
 struct request;
 struct response;
@@ -56,22 +58,41 @@ const char		*trimmed(struct request *, const char *s, size_t len,
 
 /* ---- users ---- */
 
-/* Columns of every user query, in the order user_row_read() expects. */
-#define USER_COLUMNS	"id, name, email, username, role, phone_number, " \
-			"city, address, postal_code, gender, id_type, " \
-			"id_number, password_hash"
+/*
+ * Columns of every user query, in the order user_row_read() expects.
+ * USER_COLUMNS_OF(t) qualifies them, for statements that join another
+ * table with columns of the same name (sessions.id, sessions.user_id).
+ */
+#define USER_COLUMNS_OF(t) \
+	#t ".id, " #t ".name, " #t ".email, " #t ".username, " #t ".role, " \
+	#t ".phone_number, " #t ".city, " #t ".address, " #t ".postal_code, " \
+	#t ".gender, " #t ".id_type, " #t ".id_number, " #t ".password_hash, " \
+	#t ".avatar_sha256"
+#define USER_COLUMNS	USER_COLUMNS_OF(users)
+#define USER_COLUMN_COUNT	14
 
 struct user_row {
 	int64_t		 id;
 	const char	*name, *email, *username, *role, *phone_number;
 	const char	*city, *address, *postal_code, *gender, *id_type;
 	const char	*id_number, *password_hash;
+	const char	*avatar_sha256;	/* hex, NULL without an avatar */
 };
 
 void	user_row_read(const PGresult *, int row, struct user_row *);
+/*
+ * Absolute URL of the user's avatar image (CONTRACT §9), versioned by its
+ * hash so that caches see a new URL for a new image; NULL without one.
+ */
+const char *user_photo_url(struct request *, const struct user_row *);
 /* The fdelux user: id, name, email, phone_number, city, address,
  * postal_code, photo_url (CONTRACT §2). */
-void	write_user_fdelux(struct json_writer *, const struct user_row *);
+void	write_user_fdelux(struct request *, struct json_writer *,
+	    const struct user_row *);
+/* The Cexup user: the fdelux user plus username, role, gender, id_type,
+ * id_number (CONTRACT §3). */
+void	write_user_cexup(struct request *, struct json_writer *,
+	    const struct user_row *);
 /* The token object of login and refresh responses. */
 struct issued_tokens;
 void	write_token(struct json_writer *, const struct issued_tokens *);
@@ -96,5 +117,14 @@ int			hash_new_password(struct request *, const char *pw,
 			    size_t len, char out[256]);
 /* 503 + Retry-After for a login that found no free hash slot. */
 void			respond_busy(struct response *);
+
+/* ---- answers shared by the Cexup routes ---- */
+
+/* 503 for DB_UNAVAILABLE, else 500. */
+void	respond_db_failure(struct response *, enum db_status);
+/* 400 "The given data was invalid." with the field errors. */
+void	respond_invalid_fields(struct response *, const struct field_errors *);
+/* A digit string of a positive id that fits int64 (path parameters). */
+int	parse_id(const char *s, int64_t *out);
 
 #endif

@@ -17,6 +17,18 @@ void	handle_ready(struct request *, struct response *);
 void	handle_metrics(struct request *, struct response *);
 
 /* ---- accounts (issue 3) ---- */
+/* patient.c */
+void	handle_patient_login(struct request *, struct response *);
+void	handle_patient_register(struct request *, struct response *);
+void	handle_check_id(struct request *, struct response *);
+/* account.c */
+void	handle_me(struct request *, struct response *);
+void	handle_update_profile(struct request *, struct response *);
+void	handle_token_refresh(struct request *, struct response *);
+void	handle_logout(struct request *, struct response *);
+/* avatar.c */
+void	handle_avatar_upload(struct request *, struct response *);
+void	handle_avatar_image(struct request *, struct response *);
 
 /* ---- catalog (issue 4) ---- */
 

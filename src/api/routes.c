@@ -23,6 +23,28 @@ const struct route api_routes[] = {
 	  "Please use POST to submit your registration details." },
 
 	/* ---- accounts (issue 3) ---- */
+	/* CONTRACT §3: Cexup routes, x-api-key always. */
+	{ "/api/login/patient", METHOD_POST, handle_patient_login,
+	  ROUTE_CEXUP_KEY | BODY, NULL, NULL },
+	{ "/api/register/patient", METHOD_POST, handle_patient_register,
+	  ROUTE_CEXUP_KEY | BODY, NULL, NULL },
+	/* The value is a query parameter: any body, or none, will do. */
+	{ "/api/register/check-id/{}", METHOD_POST, handle_check_id,
+	  ROUTE_CEXUP_KEY | ROUTE_JSON_BODY, NULL, NULL },
+	{ "/api/update/{}", METHOD_POST, handle_update_profile,
+	  ROUTE_CEXUP_KEY | BODY, NULL, NULL },
+	{ "/api/avatar", METHOD_POST, handle_avatar_upload,
+	  ROUTE_CEXUP_KEY | BODY | ROUTE_LARGE_BODY, NULL, NULL },
+	/* CONTRACT §4, §9: the token authenticates; a key only if "all". */
+	{ "/api/token/refresh", METHOD_POST, handle_token_refresh,
+	  ROUTE_FDELUX | BODY, NULL, NULL },
+	{ "/api/logout", METHOD_POST, handle_logout,
+	  ROUTE_FDELUX | ROUTE_JSON_BODY, NULL, NULL },
+	{ "/api/me", METHOD_GET | METHOD_HEAD, handle_me, ROUTE_FDELUX,
+	  NULL, NULL },
+	/* For <img>: never a key, never a token. */
+	{ "/api/users/{}/avatar", METHOD_GET | METHOD_HEAD,
+	  handle_avatar_image, 0, NULL, NULL },
 
 	/* ---- catalog (issue 4) ---- */
 };

@@ -8,6 +8,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -94,4 +95,171 @@ session_open(struct request *req, int64_t user_id, const char *role,
 	    time(NULL));
 	out->expires_in = req->app->ring.ttl;
 	return out->access_token != NULL ? DB_OK : DB_ERROR;
+}
+
+/*
+ * Rotation in one statement, so no interleaving of concurrent requests can
+ * redeem a token twice outside the window.  "redeemed" takes the token's
+ * row lock: a second request presenting the same token waits for the first
+ * to commit, then re-checks the condition against the spent row, which
+ * only holds within the reuse window.  A token spent earlier matches no
+ * row in "redeemed" and revokes its session in "reused".  The window is
+ * measured against clock_timestamp(), not the transaction's start: a
+ * request that began before the token was spent must not count as inside
+ * a zero window.
+ */
+static const struct db_stmt rotate_refresh_token = {
+	"session_refresh",
+	"WITH redeemed AS ("
+	"  UPDATE refresh_tokens SET spent_at = coalesce(spent_at, now())"
+	"  WHERE token_hash = $1::bytea AND expires_at > now()"
+	"  AND (spent_at IS NULL"
+	"   OR spent_at > clock_timestamp()"
+	"    - make_interval(secs => $3::float8))"
+	"  RETURNING session_id),"
+	" live AS ("
+	"  SELECT s.id, s.user_id, s.api_client_id, u.role FROM redeemed r"
+	"  JOIN sessions s ON s.id = r.session_id AND s.revoked_at IS NULL"
+	"  JOIN users u ON u.id = s.user_id),"
+	" issued AS ("
+	"  INSERT INTO refresh_tokens (token_hash, session_id, expires_at)"
+	"  SELECT $2::bytea, id, now() + make_interval(secs => $4::float8)"
+	"  FROM live),"
+	" reused AS ("
+	"  UPDATE sessions SET revoked_at = now(),"
+	"   revoked_reason = 'refresh_reuse'"
+	"  WHERE revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM redeemed)"
+	"  AND id = (SELECT session_id FROM refresh_tokens"
+	"   WHERE token_hash = $1::bytea AND spent_at IS NOT NULL"
+	"   AND spent_at <= clock_timestamp()"
+	"    - make_interval(secs => $3::float8))"
+	"  RETURNING id, user_id, api_client_id),"
+	/* The session's client app when the request named none. */
+	" e AS ("
+	"  INSERT INTO auth_events (event, user_id, session_id, api_client_id,"
+	"   remote_addr, user_agent)"
+	"  SELECT 'refresh', user_id, id, coalesce($5::bigint, api_client_id),"
+	"   $6, left($7, 512) FROM live"
+	"  UNION ALL"
+	"  SELECT 'refresh_reuse', user_id, id,"
+	"   coalesce($5::bigint, api_client_id), $6, left($7, 512)"
+	"  FROM reused)"
+	"SELECT 'rotated', id::text, user_id, role FROM live"
+	" UNION ALL "
+	"SELECT 'reused', id::text, user_id, NULL FROM reused",
+	7
+};
+
+static const struct db_stmt revoke_session = {
+	"session_revoke",
+	"WITH s AS ("
+	"  UPDATE sessions SET revoked_at = now(), revoked_reason = 'logout'"
+	"  WHERE id = $1::uuid AND user_id = $2 AND revoked_at IS NULL"
+	"  RETURNING id, user_id, api_client_id),"
+	" e AS ("
+	"  INSERT INTO auth_events (event, user_id, session_id, api_client_id,"
+	"   remote_addr, user_agent)"
+	"  SELECT 'logout', user_id, id, coalesce($3::bigint, api_client_id),"
+	"   $4, left($5, 512) FROM s)"
+	"SELECT id FROM s",
+	5
+};
+
+/* What we issue: 43 base64url characters.  Anything else is not ours. */
+static int
+plausible_refresh_token(const char *s)
+{
+	/* Unpadded base64url of n bytes: ceil(4n / 3) characters. */
+	size_t i, want = (REFRESH_TOKEN_BYTES * 4 + 2) / 3;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (i >= want || !((s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
+			return 0;
+	return i == want;
+}
+
+enum db_status
+session_refresh(struct request *req, const char *presented,
+    struct issued_tokens *out, enum refresh_result *result, int64_t *user_id)
+{
+	const struct config *cfg = req->app->cfg;
+	unsigned char digest[SHA256_DIGEST_LENGTH];
+	char old_hash[2 * SHA256_DIGEST_LENGTH + 3];
+	char new_hash[2 * SHA256_DIGEST_LENGTH + 3];
+	char window[24], ttl[24], client[24];
+	const char *params[7];
+	struct token_claims claims;
+	enum db_status st;
+	PGresult *res;
+
+	memset(out, 0, sizeof(*out));
+	*result = REFRESH_INVALID;
+	*user_id = 0;
+	if (!plausible_refresh_token(presented))
+		return DB_OK;
+	SHA256((const unsigned char *)presented, strlen(presented), digest);
+	db_bytea_text(digest, sizeof(digest), old_hash);
+	if ((out->refresh_token = new_refresh_token(req->arena,
+	    new_hash)) == NULL)
+		return DB_ERROR;
+	snprintf(window, sizeof(window), "%d", cfg->refresh_reuse_window);
+	snprintf(ttl, sizeof(ttl), "%ld", cfg->refresh_ttl);
+	snprintf(client, sizeof(client), "%" PRId64, req->api_client_id);
+	params[0] = old_hash;
+	params[1] = new_hash;
+	params[2] = window;
+	params[3] = ttl;
+	params[4] = req->api_client_id > 0 ? client : NULL;
+	params[5] = req->remote_addr;
+	params[6] = req->user_agent;
+	res = db_exec(req->app->db, req->arena, &rotate_refresh_token, params,
+	    &st);
+	if (res == NULL)
+		return st;
+	if (PQntuples(res) != 1)
+		return DB_OK;
+	*user_id = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	if (strcmp(PQgetvalue(res, 0, 0), "reused") == 0) {
+		*result = REFRESH_REUSED;
+		return DB_OK;
+	}
+
+	out->session_id = arena_strdup(req->arena, PQgetvalue(res, 0, 1));
+	memset(&claims, 0, sizeof(claims));
+	strlcpy_safe(claims.sub, PQgetvalue(res, 0, 2), sizeof(claims.sub));
+	strlcpy_safe(claims.role, PQgetvalue(res, 0, 3), sizeof(claims.role));
+	strlcpy_safe(claims.sid, out->session_id, sizeof(claims.sid));
+	out->access_token = token_sign(req->arena, &req->app->ring, &claims,
+	    time(NULL));
+	out->expires_in = req->app->ring.ttl;
+	if (out->access_token == NULL)
+		return DB_ERROR;
+	*result = REFRESH_ROTATED;
+	return DB_OK;
+}
+
+enum db_status
+session_revoke(struct request *req, const char *session_id, int64_t user_id,
+    int *revoked)
+{
+	char uid[24], client[24];
+	const char *params[5];
+	enum db_status st;
+	PGresult *res;
+
+	*revoked = 0;
+	snprintf(uid, sizeof(uid), "%" PRId64, user_id);
+	snprintf(client, sizeof(client), "%" PRId64, req->api_client_id);
+	params[0] = session_id;
+	params[1] = uid;
+	params[2] = req->api_client_id > 0 ? client : NULL;
+	params[3] = req->remote_addr;
+	params[4] = req->user_agent;
+	res = db_exec(req->app->db, req->arena, &revoke_session, params, &st);
+	if (res == NULL)
+		return st;
+	*revoked = PQntuples(res) == 1;
+	return DB_OK;
 }

@@ -27,4 +27,25 @@ struct issued_tokens {
 enum db_status	session_open(struct request *, int64_t user_id,
 		    const char *role, struct issued_tokens *out);
 
+enum refresh_result {
+	REFRESH_ROTATED,	/* *out holds the new pair */
+	REFRESH_INVALID,	/* unknown, expired, or its session has ended */
+	REFRESH_REUSED		/* spent too long ago: session revoked */
+};
+
+/*
+ * Redeems a refresh token in one atomic statement: a live token is spent
+ * and replaced; a token spent less than refresh_reuse_window seconds ago
+ * is replaced again in the same session (two tabs refreshing at once); a
+ * token spent earlier revokes its whole session.  Sets *result, and
+ * *user_id when known (for the log line).
+ */
+enum db_status	session_refresh(struct request *, const char *refresh_token,
+		    struct issued_tokens *out, enum refresh_result *result,
+		    int64_t *user_id);
+
+/* Revokes a live session of user_id (logout); *revoked false if none. */
+enum db_status	session_revoke(struct request *, const char *session_id,
+		    int64_t user_id, int *revoked);
+
 #endif

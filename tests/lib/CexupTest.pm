@@ -1129,4 +1129,99 @@ sub _append {
 	close $fh;
 }
 
+
+# ---------------------------------------------------------------- accounts
+
+# A client API key (CONTRACT §3), created directly in the database as
+# `cexup-api apikey create` would store it (SHA-256 only).  Without a name,
+# one key per instance is made on first use and reused.
+sub api_key {
+	my ($self, $name) = @_;
+	return $self->{default_api_key} if !defined $name
+	    && $self->{default_api_key};
+	my $key = b64url_encode(_random_bytes(32));
+	my $label = $name // 'test-app';
+	$label =~ s/'/''/g;
+	$self->psql("INSERT INTO api_clients (name, key_hash) VALUES "
+	    . "('$label', sha256('$key'::bytea))");
+	$self->{default_api_key} = $key unless defined $name;
+	return $key;
+}
+
+# request() with the instance's API key added (unless headers say
+# otherwise).
+sub cexup_request {
+	my ($self, $method, $path, %o) = @_;
+	my %h = %{ $o{headers} // {} };
+	$h{'x-api-key'} = $self->api_key unless exists $h{'x-api-key'};
+	return $self->request($method, $path, %o, headers => \%h);
+}
+
+# A fresh username for each call.
+my $USERNAME_SEQ = 0;
+sub unique_username {
+	my ($self, $tag) = @_;
+	$USERNAME_SEQ++;
+	my $letters = join '', map { ('a' .. 'z')[rand 26] } 1 .. 6;
+	return ($tag // 'user') . $letters . $$ . $USERNAME_SEQ;
+}
+
+# Registers a patient through POST /api/register/patient; returns
+# (user object, password, response).
+sub register_patient {
+	my ($self, %f) = @_;
+	my %body = (
+		name		=> $f{name} // 'Test Patient',
+		address		=> $f{address} // 'Jl. Sudirman 1, Jakarta',
+		username	=> $f{username} // $self->unique_username,
+		email		=> $f{email} // $self->unique_email('patient'),
+		password	=> $f{password} // 'correct horse battery',
+	);
+	my $res = $self->cexup_request('POST', '/api/register/patient',
+	    json => \%body);
+	my $user = ref $res->{json} eq 'HASH' && ref $res->{json}{data} eq 'HASH'
+	    ? $res->{json}{data}{user} : undef;
+	return ($user, $body{password}, $res);
+}
+
+# Logs in at /api/login/patient; returns data (token and user) or undef.
+sub login_patient {
+	my ($self, $identifier, $password) = @_;
+	my $res = $self->cexup_request('POST', '/api/login/patient',
+	    json => { email => $identifier, password => $password });
+	return undef unless $res->{status} == 200;
+	return $res->{json}{data};
+}
+
+# { Authorization => "Bearer $token" }
+sub bearer { return { Authorization => "Bearer $_[1]" } }
+
+
+# Runs `cexup-api -c <config> @args` with the server's environment; returns
+# { rc, out, err } (stdout and stderr apart: `apikey create` prints only
+# the key on stdout).
+sub cli {
+	my ($self, @args) = @_;
+	my ($out, $err) = ("$self->{tmp}/.cli-out", "$self->{tmp}/.cli-err");
+	unlink $out, $err;
+	my $env = $self->_server_env;
+	my $pid = fork // croak "fork: $!";
+	if (!$pid) {
+		eval {
+			chdir $self->{tmp};
+			open STDIN, '<', '/dev/null' or die;
+			open STDOUT, '>', $out or die;
+			open STDERR, '>', $err or die;
+			%ENV = %$env;
+			exec { $self->{bin} } $self->{bin}, '-c',
+			    $self->{config_path}, @args or die;
+		};
+		POSIX::_exit(127);
+	}
+	waitpid($pid, 0);
+	my %r = (rc => $? >> 8, out => _slurp($out), err => _slurp($err));
+	unlink $out, $err;
+	return \%r;
+}
+
 1;

@@ -1,0 +1,363 @@
+/*
+ * account.c - the routes of a logged-in user (CONTRACT §3, §4, §9):
+ * GET /api/me, POST /api/update/{role}, POST /api/token/refresh and
+ * POST /api/logout.
+ *
+ * The access token is verified in memory (bearer.c); then one statement
+ * both checks that the token's session is live and reads or changes the
+ * user, so a revoked session is refused at no extra round trip.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/common.h"
+#include "api/handlers.h"
+#include "auth/bearer.h"
+#include "auth/session.h"
+#include "core/arena.h"
+#include "core/db.h"
+#include "core/json.h"
+#include "core/validate.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "server/app.h"
+
+#define NAME_MAX_BYTES		255
+#define ADDRESS_MAX_BYTES	500
+#define ID_NUMBER_MAX_BYTES	32
+
+static const struct db_stmt current_user = {
+	"account_me",
+	"SELECT " USER_COLUMNS " FROM users"
+	" JOIN sessions ON sessions.user_id = users.id"
+	" WHERE sessions.id = $1::uuid AND sessions.revoked_at IS NULL"
+	" AND users.id = $2",
+	2
+};
+
+/* A NULL parameter leaves its column as it is. */
+static const struct db_stmt update_user = {
+	"account_update",
+	"UPDATE users SET"
+	" name = coalesce($3, users.name),"
+	" address = coalesce($4, users.address),"
+	" gender = coalesce($5, users.gender),"
+	" phone_number = coalesce($6, users.phone_number),"
+	" id_type = coalesce($7, users.id_type),"
+	" id_number = coalesce($8, users.id_number),"
+	" updated_at = now()"
+	" FROM sessions"
+	" WHERE users.id = $2 AND sessions.id = $1::uuid"
+	" AND sessions.user_id = users.id AND sessions.revoked_at IS NULL"
+	" RETURNING " USER_COLUMNS,
+	8
+};
+
+static void
+respond_user(struct request *req, struct response *resp, const char *message,
+    const PGresult *res)
+{
+	struct user_row user;
+	struct json_writer *w;
+
+	user_row_read(res, 0, &user);
+	w = envelope_begin(resp, message);
+	json_w_object_open(w);
+	json_w_key(w, "user");
+	write_user_cexup(req, w, &user);
+	json_w_object_close(w);
+	envelope_finish(resp, 200, w);
+}
+
+static void
+session_params(const struct bearer *b, char uid[24], const char **params)
+{
+	snprintf(uid, 24, "%" PRId64, b->user_id);
+	params[0] = b->claims.sid;
+	params[1] = uid;
+}
+
+/* ---- GET /api/me ---- */
+
+void
+handle_me(struct request *req, struct response *resp)
+{
+	struct bearer b;
+	const char *params[2];
+	char uid[24];
+	enum db_status st;
+	PGresult *res;
+
+	if (!bearer_authenticate(req, resp, &b))
+		return;
+	req->user_id = b.user_id;
+	session_params(&b, uid, params);
+	res = db_exec(req->app->db, req->arena, &current_user, params, &st);
+	if (res == NULL) {
+		respond_db_failure(resp, st);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		respond_session_revoked(resp);
+		return;
+	}
+	respond_user(req, resp, "OK", res);
+}
+
+/* ---- POST /api/update/{role} ---- */
+
+/*
+ * An optional string field: absent or null leaves the column unchanged.
+ * Returns the trimmed value, or NULL when absent or after adding an error
+ * (*bad set).
+ */
+static const char *
+optional_string(struct request *req, struct field_errors *fe,
+    const char *field, size_t max, size_t *len, bool *bad)
+{
+	struct str_field f = body_string(req, field);
+
+	*len = 0;
+	if (f.state == FIELD_ABSENT)
+		return NULL;
+	*bad = true;
+	if (f.state == FIELD_WRONG_TYPE)
+		field_error_add(fe, field, arena_printf(req->arena,
+		    "The %s must be a string.", field));
+	else if (f.has_nul)
+		field_error_add(fe, field, arena_printf(req->arena,
+		    "The %s must not contain NUL characters.", field));
+	else {
+		const char *v = trimmed(req, f.s, f.len, len);
+
+		if (*len == 0)
+			field_error_add(fe, field, arena_printf(req->arena,
+			    "The %s must not be empty.", field));
+		else if (*len > max)
+			field_error_add(fe, field, arena_printf(req->arena,
+			    "The %s may not be greater than %zu bytes.", field,
+			    max));
+		else {
+			*bad = false;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+/* 16 digits for Indonesian ID cards; letters and digits otherwise. */
+static bool
+valid_id_number(const char *type, const char *s, size_t len)
+{
+	size_t i;
+
+	if (strcmp(type, "ktp") == 0 || strcmp(type, "nik") == 0)
+		return len == 16 && all_digits(s, len);
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]))
+			return false;
+	return len > 0;
+}
+
+struct profile_update {
+	int64_t		 user_id;
+	const char	*name, *address, *gender, *phone, *id_type, *id_number;
+};
+
+/* Every field of the body; false after adding errors to fe. */
+static bool
+read_profile_update(struct request *req, struct field_errors *fe,
+    struct profile_update *u)
+{
+	const struct json_value *v = json_get(req->json, "user_id");
+	bool bad = false, type_bad = false, number_bad = false;
+	size_t len;
+
+	memset(u, 0, sizeof(*u));
+	if (v == NULL || v->type == JSON_NULL)
+		field_error_add(fe, "user_id",
+		    "The user_id field is required.");
+	else if (json_as_int64(v, true, &u->user_id) == -1 || u->user_id <= 0)
+		field_error_add(fe, "user_id",
+		    "The user_id must be a positive integer.");
+
+	u->name = optional_string(req, fe, "name", NAME_MAX_BYTES, &len, &bad);
+	u->address = optional_string(req, fe, "address", ADDRESS_MAX_BYTES,
+	    &len, &bad);
+	u->gender = optional_string(req, fe, "gender", 16, &len, &bad);
+	if (u->gender != NULL && strcmp(u->gender, "male") != 0 &&
+	    strcmp(u->gender, "female") != 0)
+		field_error_add(fe, "gender",
+		    "The gender must be male or female.");
+	u->phone = optional_string(req, fe, "phone_number", 32, &len, &bad);
+	if (u->phone != NULL && !valid_phone(u->phone, len))
+		field_error_add(fe, "phone_number", "The phone_number must be "
+		    "8 to 15 digits, optionally after a +.");
+
+	u->id_type = optional_string(req, fe, "type", 16, &len, &type_bad);
+	if (u->id_type != NULL && strcmp(u->id_type, "ktp") != 0 &&
+	    strcmp(u->id_type, "nik") != 0 &&
+	    strcmp(u->id_type, "passport") != 0 &&
+	    strcmp(u->id_type, "kitas") != 0) {
+		field_error_add(fe, "type",
+		    "The type must be one of ktp, nik, passport, kitas.");
+		type_bad = true;
+	}
+	u->id_number = optional_string(req, fe, "no_type", ID_NUMBER_MAX_BYTES,
+	    &len, &number_bad);
+	if (u->id_type != NULL && !type_bad && u->id_number == NULL &&
+	    !number_bad)
+		field_error_add(fe, "no_type",
+		    "The no_type field is required when type is present.");
+	if (u->id_number != NULL && u->id_type == NULL && !type_bad)
+		field_error_add(fe, "type",
+		    "The type field is required when no_type is present.");
+	if (u->id_type != NULL && !type_bad && u->id_number != NULL &&
+	    !valid_id_number(u->id_type, u->id_number, len))
+		field_error_add(fe, "no_type",
+		    strcmp(u->id_type, "ktp") == 0 ||
+		    strcmp(u->id_type, "nik") == 0 ?
+		    "The no_type of a ktp or nik must be exactly 16 digits." :
+		    "The no_type must be letters and digits only.");
+	return !field_errors_any(fe);
+}
+
+void
+handle_update_profile(struct request *req, struct response *resp)
+{
+	const char *role = req->path_params[0], *params[8];
+	struct profile_update u;
+	struct field_errors fe;
+	struct bearer b;
+	char uid[24];
+	enum db_status st;
+	PGresult *res;
+
+	/* CONTRACT §9: an unknown {role} is an unknown route. */
+	if (strcmp(role, "patient") != 0 && strcmp(role, "doctor") != 0) {
+		response_error(resp, 404, "Not found.",
+		    "The role in the path must be patient or doctor.");
+		return;
+	}
+	field_errors_init(&fe, req->arena);
+	if (!read_profile_update(req, &fe, &u)) {
+		respond_invalid_fields(resp, &fe);
+		return;
+	}
+	if (!bearer_authenticate(req, resp, &b))
+		return;
+	req->user_id = b.user_id;
+	if (strcmp(b.claims.role, role) != 0) {
+		response_error(resp, 403, "Forbidden.",
+		    "The role in the path does not match your account.");
+		return;
+	}
+	if (u.user_id != b.user_id) {
+		response_error(resp, 403, "Forbidden.",
+		    "You may only update your own profile.");
+		return;
+	}
+
+	session_params(&b, uid, params);
+	params[2] = u.name;
+	params[3] = u.address;
+	params[4] = u.gender;
+	params[5] = u.phone;
+	params[6] = u.id_type;
+	params[7] = u.id_number;
+	res = db_exec(req->app->db, req->arena, &update_user, params, &st);
+	if (res == NULL) {
+		respond_db_failure(resp, st);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		respond_session_revoked(resp);
+		return;
+	}
+	respond_user(req, resp, "Profile updated", res);
+}
+
+/* ---- POST /api/token/refresh ---- */
+
+void
+handle_token_refresh(struct request *req, struct response *resp)
+{
+	struct issued_tokens tokens;
+	enum refresh_result result;
+	struct field_errors fe;
+	struct json_writer *w;
+	struct str_field f = body_string(req, "refresh_token");
+	enum db_status st;
+	const char *token;
+
+	field_errors_init(&fe, req->arena);
+	if (f.state == FIELD_ABSENT || (f.state == FIELD_STRING && f.len == 0))
+		field_error_add(&fe, "refresh_token",
+		    "The refresh_token field is required.");
+	else if (f.state == FIELD_WRONG_TYPE)
+		field_error_add(&fe, "refresh_token",
+		    "The refresh_token must be a string.");
+	if (field_errors_any(&fe)) {
+		respond_invalid_fields(resp, &fe);
+		return;
+	}
+	/* A NUL-bearing string is simply not one of ours. */
+	token = f.has_nul ? "" : f.s;
+	st = session_refresh(req, token, &tokens, &result, &req->user_id);
+	if (st != DB_OK) {
+		respond_db_failure(resp, st);
+		return;
+	}
+	switch (result) {
+	case REFRESH_INVALID:
+		response_header(resp, "WWW-Authenticate", "Bearer");
+		response_error(resp, 401, "Unauthenticated.",
+		    "The refresh token is invalid or has expired.");
+		return;
+	case REFRESH_REUSED:
+		response_header(resp, "WWW-Authenticate", "Bearer");
+		response_error(resp, 401, "Unauthenticated.",
+		    "This refresh token was already used, so its session has "
+		    "been ended. Please log in again.");
+		return;
+	case REFRESH_ROTATED:
+		break;
+	}
+	w = envelope_begin(resp, "Token refreshed");
+	json_w_object_open(w);
+	json_w_key(w, "token");
+	write_token(w, &tokens);
+	json_w_object_close(w);
+	envelope_finish(resp, 200, w);
+}
+
+/* ---- POST /api/logout ---- */
+
+void
+handle_logout(struct request *req, struct response *resp)
+{
+	struct json_writer *w;
+	struct bearer b;
+	enum db_status st;
+	int revoked;
+
+	if (!bearer_authenticate(req, resp, &b))
+		return;
+	req->user_id = b.user_id;
+	if ((st = session_revoke(req, b.claims.sid, b.user_id, &revoked)) !=
+	    DB_OK) {
+		respond_db_failure(resp, st);
+		return;
+	}
+	if (!revoked) {
+		respond_session_revoked(resp);
+		return;
+	}
+	w = envelope_begin(resp, "Logged out");
+	json_w_null(w);
+	envelope_finish(resp, 200, w);
+}

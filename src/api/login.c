@@ -1,0 +1,198 @@
+/*
+ * login.c - one login, whichever route it came through.
+ *
+ * Every failure path costs the same: one lookup (account and lock state
+ * together), one Argon2 verification (against the dummy hash when there is
+ * no account, or the password is too long to be anyone's), one counting
+ * statement.  A locked key is refused before any hashing, alike for known
+ * and unknown identifiers.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/common.h"
+#include "api/login.h"
+#include "auth/password.h"
+#include "auth/session.h"
+#include "auth/throttle.h"
+#include "core/arena.h"
+#include "core/db.h"
+#include "core/json.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "server/app.h"
+#include "server/config.h"
+
+/*
+ * The account (if any) and the lock state of its counter, in one row even
+ * when there is no account.  $2 is the counter key for an unknown
+ * identifier.  Columns: USER_COLUMN_COUNT user columns, failures, seconds
+ * the key stays locked (NULL when not locked).
+ */
+#define LOOKUP_SQL(where) \
+	"SELECT " USER_COLUMNS_OF(u) ", lf.failures," \
+	" CASE WHEN lf.locked_until > now() THEN" \
+	"  ceil(extract(epoch FROM lf.locked_until - now()))::bigint END" \
+	" FROM (SELECT 1) one" \
+	" LEFT JOIN (SELECT " USER_COLUMNS " FROM users WHERE " where \
+	"  LIMIT 1) u ON true" \
+	" LEFT JOIN login_failures lf ON lf.key = coalesce('user:' || u.id, $2)"
+
+static const struct db_stmt lookup_by_email = {
+	"login_lookup_email",
+	LOOKUP_SQL("lower(email) = lower($1)"),
+	2
+};
+
+/* A username never holds '@', so the two cannot name different users. */
+static const struct db_stmt lookup_by_email_or_username = {
+	"login_lookup_patient",
+	LOOKUP_SQL("lower(email) = lower($1) OR lower(username) = lower($1)"),
+	2
+};
+
+/* Compare-and-set, so a concurrent password change is never overwritten. */
+static const struct db_stmt upgrade_hash = {
+	"upgrade_password_hash",
+	"UPDATE users SET password_hash = $2 WHERE id = $1 AND "
+	"password_hash = $3",
+	3
+};
+
+static void
+respond_login_failed(struct response *resp, enum login_route route)
+{
+	if (route == LOGIN_FDELUX)
+		response_error(resp, 401, "Invalid email or password.",
+		    "The provided credentials do not match our records.");
+	else
+		response_error(resp, 401, "Invalid credentials.",
+		    "The provided credentials do not match our records.");
+}
+
+static void
+respond_locked(struct request *req, struct response *resp, long seconds)
+{
+	if (seconds < 1)
+		seconds = 1;
+	response_header(resp, "Retry-After",
+	    arena_printf(req->arena, "%ld", seconds));
+	response_error(resp, 429, "Too many login attempts.",
+	    arena_printf(req->arena, "Please try again in %ld seconds.",
+	    seconds));
+}
+
+/* Argon2id with other parameters, or bcrypt: store a fresh hash. */
+static void
+maybe_upgrade_hash(struct request *req, const struct user_row *u,
+    const char *pw, size_t len)
+{
+	const struct password_params *p = &req->app->cfg->argon2;
+	char fresh[PASSWORD_HASH_MAX], uid[24];
+	const char *params[3];
+	enum db_status st;
+
+	if (!password_needs_rehash(p, u->password_hash))
+		return;
+	if (hash_new_password(req, pw, len, fresh) == -1)
+		return;		/* busy: the next login will try again */
+	snprintf(uid, sizeof(uid), "%" PRId64, u->id);
+	params[0] = uid;
+	params[1] = fresh;
+	params[2] = u->password_hash;
+	(void)db_exec(req->app->db, req->arena, &upgrade_hash, params, &st);
+}
+
+void
+login_run(struct request *req, struct response *resp, enum login_route route,
+    const char *identifier, const char *pw, size_t pw_len)
+{
+	struct issued_tokens tokens;
+	struct user_row user, *found = NULL;
+	struct json_writer *w;
+	const char *params[2], *key, *stored;
+	long failures = 0, locked;
+	enum db_status st;
+	PGresult *res;
+
+	params[0] = identifier;
+	params[1] = throttle_key(req->arena, 0, identifier);
+	res = db_exec(req->app->db, req->arena, route == LOGIN_FDELUX ?
+	    &lookup_by_email : &lookup_by_email_or_username, params, &st);
+	if (res == NULL || PQntuples(res) != 1) {
+		respond_db_failure(resp, res == NULL ? st : DB_ERROR);
+		return;
+	}
+	if (!PQgetisnull(res, 0, 0)) {
+		user_row_read(res, 0, &user);
+		found = &user;
+	}
+	if (!PQgetisnull(res, 0, USER_COLUMN_COUNT))
+		failures = strtol(PQgetvalue(res, 0, USER_COLUMN_COUNT), NULL,
+		    10);
+	key = found != NULL ? throttle_key(req->arena, found->id, NULL) :
+	    params[1];
+
+	/* Locked: refused before any hashing, even with the right password. */
+	if (!PQgetisnull(res, 0, USER_COLUMN_COUNT + 1)) {
+		locked = strtol(PQgetvalue(res, 0, USER_COLUMN_COUNT + 1), NULL,
+		    10);
+		throttle_record_blocked(req, found ? found->id : 0, identifier);
+		respond_locked(req, resp, locked);
+		return;
+	}
+
+	/* Too long to be anyone's password: still pay for one hash. */
+	stored = found != NULL && pw_len <= PASSWORD_MAX_LEN ?
+	    found->password_hash : NULL;
+	switch (check_password(req, stored, pw, pw_len)) {
+	case PASSWORD_BUSY:
+		respond_busy(resp);
+		return;
+	case PASSWORD_MISMATCH:
+		st = throttle_record_failure(req, key, found ? found->id : 0,
+		    identifier, &locked);
+		if (st != DB_OK)
+			respond_db_failure(resp, st);
+		else
+			respond_login_failed(resp, route);
+		return;
+	case PASSWORD_MATCH:
+		break;
+	}
+
+	/*
+	 * The right password of a doctor at the patient route: the caller
+	 * proved who they are, so this is "not allowed", not a failure.
+	 */
+	if (route == LOGIN_PATIENT && (found->role == NULL ||
+	    strcmp(found->role, "patient") != 0)) {
+		response_error(resp, 403, "This account cannot log in here.",
+		    "Only patient accounts can log in to the patient app.");
+		return;
+	}
+
+	if (failures > 0)
+		throttle_reset(req, key);
+	maybe_upgrade_hash(req, found, pw, pw_len);
+	if ((st = session_open(req, found->id, found->role, &tokens)) !=
+	    DB_OK) {
+		respond_db_failure(resp, st);
+		return;
+	}
+	req->user_id = found->id;
+
+	w = envelope_begin(resp, "Login successful");
+	json_w_object_open(w);
+	json_w_key(w, "token");
+	write_token(w, &tokens);
+	json_w_key(w, "user");
+	if (route == LOGIN_FDELUX)
+		write_user_fdelux(req, w, found);
+	else
+		write_user_cexup(req, w, found);
+	json_w_object_close(w);
+	envelope_finish(resp, 200, w);
+}

@@ -1,0 +1,27 @@
+/*
+ * login.h - the login core shared by POST /api/login (fdelux, every role,
+ * by email) and POST /api/login/patient (Cexup, patients, by email or
+ * username): lockout, constant-cost password check, hash upgrade, session.
+ */
+#ifndef CEXUP_API_LOGIN_H
+#define CEXUP_API_LOGIN_H
+
+#include <stddef.h>
+
+struct request;
+struct response;
+
+enum login_route {
+	LOGIN_FDELUX,		/* email; any role; the fdelux user object */
+	LOGIN_PATIENT		/* email or username; patients; Cexup user */
+};
+
+/*
+ * Runs a login whose fields are already checked: identifier is trimmed and
+ * not empty, pw is the password as sent (a password longer than
+ * PASSWORD_MAX_LEN is simply a failed login).  Writes the whole response.
+ */
+void	login_run(struct request *, struct response *, enum login_route,
+	    const char *identifier, const char *pw, size_t pw_len);
+
+#endif
