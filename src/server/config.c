@@ -78,6 +78,7 @@ static const struct key_spec keys[] = {
 	NUM(K_INT, lockout_max_seconds, 1, 604800, "900"),
 	NUM(K_LOGLEVEL, log_level, 0, 0, "info"),
 	STR(metrics_allow, "127.0.0.1 ::1"),
+	NUM(K_INT, api_key_cache_seconds, 0, 3600, "10"),
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 

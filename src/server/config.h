@@ -59,6 +59,7 @@ struct config {
 
 	int		log_level;		/* LOG_ERR .. LOG_DEBUG */
 	char		metrics_allow[512];	/* who may GET /api/metrics */
+	int		api_key_cache_seconds;	/* workers remember valid keys */
 };
 
 /* Defaults only. */

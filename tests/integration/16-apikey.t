@@ -8,7 +8,9 @@ use Digest::SHA qw(sha256_hex);
 use Test::More;
 use CexupTest;
 
-my $t = CexupTest->new;
+# Revocation below is checked at once, so workers must not remember keys here;
+# the cache itself is tested at the end.
+my $t = CexupTest->new(config => { api_key_cache_seconds => 0 });
 
 # ---- create: only the key on stdout
 my $r = $t->cli('apikey', 'create', 'Klinik Sehat app');
@@ -140,4 +142,26 @@ $t->stop;
 	$t2->stop;
 }
 
+# ---- the per-worker cache of verified keys: a revoked key stops working
+# within api_key_cache_seconds, and is accepted meanwhile only by workers
+# that verified it just before.
+{
+	my $t3 = CexupTest->new(config => { api_key_cache_seconds => 2,
+	    workers => 1 });
+	my $k = $t3->cli('apikey', 'create', 'cached app')->{out};
+	chomp $k;
+	is($t3->request('POST', '/api/register/check-id/email?email=a@b.co',
+	    headers => { 'x-api-key' => $k })->{status}, 200,
+	    'cache: the key works (and is now remembered)');
+	my ($cid) = $t3->cli('apikey', 'list')->{out} =~ /^\s*(\d+)\s+active\s.*cached app/m;
+	is($t3->cli('apikey', 'revoke', $cid)->{rc}, 0, 'cache: key revoked');
+	is($t3->request('POST', '/api/register/check-id/email?email=a@b.co',
+	    headers => { 'x-api-key' => $k })->{status}, 200,
+	    'cache: accepted within api_key_cache_seconds of its last check');
+	sleep 3;
+	is($t3->request('POST', '/api/register/check-id/email?email=a@b.co',
+	    headers => { 'x-api-key' => $k })->{status}, 401,
+	    'cache: refused once the cached entry expired');
+	$t3->stop;
+}
 done_testing();

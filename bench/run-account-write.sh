@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# bench/run-account-write.sh - builds (optimised, out of tree), then runs
+# bench/account_write.pl.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../scripts/lib.sh
+. "$here/../scripts/lib.sh"
+ensure_packages $BUILD_PACKAGES $RUN_PACKAGES wrk
+stop_system_postgres
+dir=$(mktemp -d /tmp/cexup-bench.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+build "$dir" CFLAGS="-O2 -g"
+CEXUP_BIN="$dir/cexup-api" CEXUP_SRCDIR="$here/.." perl "$here/account_write.pl"
