@@ -16,6 +16,7 @@
 #include "http/response.h"
 #include "server/app.h"
 #include "server/config.h"
+#include "server/scoreboard.h"
 
 struct str_field
 body_string(const struct request *req, const char *key)
@@ -208,6 +209,8 @@ parse_id(const char *s, int64_t *out)
 void
 respond_busy(struct response *resp)
 {
+	if (scoreboard != NULL)
+		scoreboard_add(&scoreboard->hash_busy, 1);
 	response_header(resp, "Retry-After", "1");
 	response_error(resp, 503, "Server busy.",
 	    "Too many logins are being processed. Please retry shortly.");

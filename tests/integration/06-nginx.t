@@ -8,6 +8,7 @@ use warnings;
 use IO::Socket::INET;
 use IO::Socket::SSL qw(SSL_VERIFY_NONE);
 use Test::More;
+use JSON::PP;
 use CexupTest;
 
 # A rate slow enough that only the burst (50, as shipped) gets through.
@@ -110,6 +111,18 @@ $res = $t->request('GET', '/api/health');
 is($res->{status}, 200, 'other routes are not limited');
 $res = $t->request('POST', '/api/doctor', json => {});
 isnt($res->{status}, 429, 'catalog routes are not limited');
+
+# The access log: one JSON object per line with nginx's request id, and no
+# query string (check-id's carries e-mail addresses).
+my $marker = $t->request('GET', '/api/health?email=secret%40example.com');
+my $rid = $marker->{headers}{'x-request-id'};
+my ($line) = grep { /\Q$rid\E/ } split /\n/, $t->nginx_access_log;
+my $entry = eval { JSON::PP->new->decode($line // '') };
+ok($entry, 'access log lines are JSON') or diag($line // 'no line');
+is($entry->{request_id}, $rid, 'with the request id');
+is($entry->{status}, 200, 'and the status as a number');
+is($entry->{uri}, '/api/health', 'the path without its query string');
+unlike($line // '', qr/secret/, 'no query-string data in the access log');
 
 $t->stop;
 done_testing();
