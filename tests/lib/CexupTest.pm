@@ -517,8 +517,9 @@ sub nginx_conf_text {
 		  "access_log $tmp/nginx-access.log" ],
 		[ qr{^(\s*)error_log\s+/var/log/nginx/cexup-api\.error\.log\b}m,
 		  "error_log $tmp/nginx-error.log" ],
-		[ qr{^(\s*)limit_req_zone\s+\$binary_remote_addr\s+zone=cexup_auth:10m\s+rate=\S+;}m,
-		  "limit_req_zone \$binary_remote_addr zone=cexup_auth:10m rate=$rate;" ],
+		map { [ qr{^(\s*)limit_req_zone\s+\$binary_remote_addr\s+zone=cexup_$_:10m\s+rate=\S+;}m,
+		  "limit_req_zone \$binary_remote_addr zone=cexup_$_:10m rate=$rate;" ] }
+		    qw(login register checkid),
 	);
 	for my $s (@subst) {
 		my ($re, $with) = @$s;
