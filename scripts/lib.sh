@@ -5,7 +5,7 @@
 BUILD_PACKAGES="autoconf automake libtool pkg-config make gcc libc6-dev
  libfcgi-dev libpq-dev libyajl-dev libssl-dev libargon2-dev libcrypt-dev"
 RUN_PACKAGES="postgresql nginx openssl perl libio-socket-ssl-perl procps curl"
-TEST_PACKAGES="valgrind"
+TEST_PACKAGES="valgrind libyaml-libyaml-perl"
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/routes.h"
 #include "auth/password.h"
 #include "auth/token.h"
 #include "cli/apikey.h"
@@ -45,6 +46,7 @@ usage(FILE *fp)
 	    "                    manage the API keys of client apps\n"
 	    "  import-users FILE import users with their bcrypt/Argon2 hashes\n"
 	    "                    (JSON lines, or CSV with a header line)\n"
+	    "  routes            list every route (methods and path)\n"
 	    "  version           print the version\n"
 	    "\n"
 	    "The configuration file defaults to %s when it exists;\n"
@@ -69,21 +71,24 @@ load_config(struct config *cfg, const char *path, int explicit_path)
 static void
 preflight(const struct config *cfg)
 {
-	struct token_ring ring;
-	const char *errstr = NULL;
-	char version[16];
+	char err[512];
 
-	memset(&ring, 0, sizeof(ring));
-	if (cfg->jwt_keys_file[0] == '\0')
-		log_fatalx("jwt_keys_file is not set (create one with "
-		    "`cexup-api keygen KID`)");
-	if (token_ring_load_file(&ring, cfg->jwt_keys_file, &errstr) == -1)
-		log_fatalx("%s: %s", cfg->jwt_keys_file,
-		    errstr ? errstr : "cannot load signing keys");
-	token_ring_wipe(&ring);
-	if (migrate_latest_version(cfg->sql_dir, version,
-	    sizeof(version)) == -1)
-		log_fatalx("sql_dir %s holds no migrations", cfg->sql_dir);
+	if (app_preflight(cfg, err, sizeof(err)) == -1)
+		log_fatalx("%s", err);
+}
+
+/* Every route the router knows: "METHODS PATTERN", one per line. */
+static int
+cmd_routes(void)
+{
+	char allow[64];
+	size_t i;
+
+	for (i = 0; i < api_routes_count; i++) {
+		router_allow_header(api_routes[i].methods, allow, sizeof(allow));
+		printf("%s %s\n", allow, api_routes[i].pattern);
+	}
+	return 0;
 }
 
 static int
@@ -168,6 +173,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "keygen") == 0)
 		return cmd_keygen(argc, argv);
+	if (strcmp(cmd, "routes") == 0)
+		return cmd_routes();
 
 	load_config(&cfg, config_path, explicit_path);
 	if (strcmp(cmd, "serve") == 0) {

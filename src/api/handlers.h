@@ -31,5 +31,18 @@ void	handle_avatar_upload(struct request *, struct response *);
 void	handle_avatar_image(struct request *, struct response *);
 
 /* ---- catalog (issue 4) ---- */
+/* doctor.c */
+void	handle_doctor_list(struct request *, struct response *);
+void	handle_doctor_show(struct request *, struct response *);
+/* speciality.c */
+void	handle_speciality_list(struct request *, struct response *);
+/* hospital.c */
+void	handle_hospital_list(struct request *, struct response *);
+void	handle_hospital_show(struct request *, struct response *);
+/* article.c */
+void	handle_article_list(struct request *, struct response *);
+void	handle_article_show(struct request *, struct response *);
+/* schedule.c */
+void	handle_time_list(struct request *, struct response *);
 
 #endif

@@ -47,6 +47,28 @@ const struct route api_routes[] = {
 	  handle_avatar_image, 0, NULL, NULL },
 
 	/* ---- catalog (issue 4) ---- */
+	/*
+	 * CONTRACT §3: POST with a JSON body or GET with query parameters;
+	 * the body is optional (GET has none).
+	 */
+#define CATALOG		(METHOD_GET | METHOD_POST)
+#define CATALOG_FLAGS	(ROUTE_CEXUP_KEY | ROUTE_JSON_BODY)
+	{ "/api/doctor", CATALOG, handle_doctor_list, CATALOG_FLAGS, NULL,
+	  NULL },
+	{ "/api/doctor/show", CATALOG, handle_doctor_show, CATALOG_FLAGS, NULL,
+	  NULL },
+	{ "/api/doctor/get-time-list", CATALOG, handle_time_list,
+	  CATALOG_FLAGS, NULL, NULL },
+	{ "/api/speciality", CATALOG, handle_speciality_list, CATALOG_FLAGS,
+	  NULL, NULL },
+	{ "/api/hospital", CATALOG, handle_hospital_list, CATALOG_FLAGS, NULL,
+	  NULL },
+	{ "/api/hospital/show", CATALOG, handle_hospital_show, CATALOG_FLAGS,
+	  NULL, NULL },
+	{ "/api/article", CATALOG, handle_article_list, CATALOG_FLAGS, NULL,
+	  NULL },
+	{ "/api/article/show", CATALOG, handle_article_show, CATALOG_FLAGS,
+	  NULL, NULL },
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

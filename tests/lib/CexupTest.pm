@@ -685,7 +685,21 @@ sub request {
 		body	=> $r->{content} // '',
 		json	=> json_decode($r->{content}),
 	};
+	_observe($method, $path, $res->{status});
 	return $res;
+}
+
+# CEXUP_OBSERVED (set by make check): every status a test sees is appended
+# there, so that tests/integration/99-openapi.t can check each one is
+# documented.
+sub _observe {
+	my ($method, $path, $status) = @_;
+	my $file = $ENV{CEXUP_OBSERVED} or return;
+	return if $status == 599;
+	$path =~ s/\?.*//s;
+	open my $fh, '>>', $file or return;
+	print $fh "$method $path $status\n";
+	close $fh;
 }
 
 # Sends $bytes as they are over TLS (a whole HTTP request, which should say

@@ -1,0 +1,297 @@
+/*
+ * doctor.c - POST|GET /api/doctor (list with filters) and
+ * POST|GET /api/doctor/show (CONTRACT §3, §5, §9).
+ *
+ * The list is one statement per combination of filters: a statement whose
+ * WHERE clause tests "$n IS NULL OR ..." would get one generic plan that
+ * cannot pick the index each filter needs.  Each statement returns the
+ * total and the page in one round trip: a one-row total, LEFT JOINed to
+ * the page (so a page past the end still brings the total), and does not
+ * read the page at all when its offset is past the total.  The page's ids
+ * are cut first; the rows are then fetched by primary key through a
+ * LATERAL subquery with LIMIT 1, which the planner cannot flatten into a
+ * join: it stays a nested loop of index lookups even in a generic plan
+ * that cannot know the page is small (and would otherwise hash the whole
+ * table).
+ *
+ *  - no filter: total from catalog_counts; the page from the (name, id)
+ *    index, starting at the page mark before the offset (sql/003), so no
+ *    page skips more than 100 entries;
+ *  - speciality only: the total from speciality_doctor_counts, the order
+ *    from the (speciality_id, name, id) index;
+ *  - any other filter: the matching (id, name) pairs are collected once
+ *    (MATERIALIZED, so the trigram or hospital index is used however the
+ *    plan is made), then counted and sorted: the cost follows the number
+ *    of matches, not the size of the table.  The name search reads the
+ *    narrow doctor_names table (sql/003) rather than doctors.
+ */
+#include <string.h>
+
+#include "api/handlers.h"
+#include "api/list.h"
+#include "core/arena.h"
+#include "core/db.h"
+#include "core/json.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "server/app.h"
+
+#define Q_MAX_BYTES	100
+/*
+ * A trigram index can only narrow a search down for three characters or
+ * more; anything shorter would read every name.
+ */
+#define Q_MIN_CHARS	3
+
+/*
+ * total_from: one row with column "total"; page_sql: the page's (id, name)
+ * rows in order, at most PAGE_SIZE_MAX of them (cut to $1 here), may use
+ * t.total.
+ */
+#define DOCTOR_LIST_SQL(with, total_from, page_sql) \
+	with "SELECT t.total, p.id, p.slug, p.name, p.title, p.photo_url," \
+	" p.years_of_practice, p.speciality_id, p.speciality_slug," \
+	" p.speciality_name" \
+	" FROM " total_from \
+	" LEFT JOIN LATERAL (SELECT x.*, pg.name AS sort_name" \
+	"  FROM (SELECT * FROM (" page_sql ") page LIMIT $1::bigint) pg" \
+	"  CROSS JOIN LATERAL (SELECT d.id, d.slug, d.name, d.title," \
+	"   d.photo_url, d.years_of_practice, s.id AS speciality_id," \
+	"   s.slug AS speciality_slug, s.name AS speciality_name" \
+	"   FROM doctors d JOIN specialities s ON s.id = d.speciality_id" \
+	"   WHERE d.id = pg.id LIMIT 1) x) p ON true" \
+	" ORDER BY p.sort_name, p.id"
+
+/* Filter conditions on d0; the argument is the parameter's number. */
+#define BY_SPECIALITY(n) \
+	"d0.speciality_id = (SELECT id FROM specialities WHERE slug = $" #n ")"
+#define BY_HOSPITAL(n) \
+	"d0.id IN (SELECT dh.doctor_id FROM doctor_has_hospital dh" \
+	" JOIN hospitals h ON h.id = dh.hospital_id WHERE h.slug = $" #n ")"
+#define BY_NAME(n) \
+	"d0.id IN (SELECT doctor_id FROM doctor_names WHERE name ILIKE $" #n ")"
+
+/* Collect the matches once (m: id, name), count them, sort them. */
+#define MATCHING_LIST(name, nparams, where) \
+	MATCHING_FROM(name, nparams, \
+	    "SELECT d0.id, d0.name FROM doctors d0 WHERE " where)
+#define MATCHING_FROM(name, nparams, matches_sql) \
+	{ name, DOCTOR_LIST_SQL( \
+	    "WITH m AS MATERIALIZED (" matches_sql ") ", \
+	    "(SELECT count(*) AS total FROM m) t", \
+	    "SELECT m.id, m.name FROM m WHERE t.total > $2::bigint" \
+	    " ORDER BY m.name, m.id LIMIT " PAGE_SIZE_MAX_SQL \
+	    " OFFSET $2::bigint"), \
+	  nparams }
+
+enum doctor_filter {
+	FILTER_SPECIALITY	= 1 << 0,
+	FILTER_HOSPITAL		= 1 << 1,
+	FILTER_NAME		= 1 << 2
+};
+
+/* Indexed by the enum doctor_filter bits in use. */
+static const struct db_stmt doctor_list[8] = {
+	{ "doctor_list", DOCTOR_LIST_SQL("",
+	    "(SELECT n AS total FROM catalog_counts WHERE name = 'doctors') t"
+	    " LEFT JOIN LATERAL (SELECT position, sort_text, id"
+	    "  FROM catalog_page_marks WHERE list = 'doctors'"
+	    "  AND position <= $2::bigint"
+	    "  ORDER BY position DESC LIMIT 1) mark ON true",
+	    "SELECT d0.id, d0.name FROM doctors d0"
+	    " WHERE t.total > $2::bigint AND (d0.name, d0.id) >="
+	    "  (coalesce(mark.sort_text, ''), coalesce(mark.id, 0))"
+	    " ORDER BY d0.name, d0.id LIMIT " PAGE_SIZE_MAX_SQL
+	    " OFFSET $2::bigint - coalesce(mark.position, 0)"), 2 },
+	{ "doctor_list_s", DOCTOR_LIST_SQL("",
+	    "(SELECT coalesce((SELECT c.n FROM speciality_doctor_counts c"
+	    " JOIN specialities s ON s.id = c.speciality_id"
+	    " WHERE s.slug = $3), 0) AS total) t",
+	    "SELECT d0.id, d0.name FROM doctors d0"
+	    " WHERE " BY_SPECIALITY(3) " AND t.total > $2::bigint"
+	    " ORDER BY d0.name, d0.id LIMIT " PAGE_SIZE_MAX_SQL
+	    " OFFSET $2::bigint"), 3 },
+	MATCHING_LIST("doctor_list_h", 3, BY_HOSPITAL(3)),
+	MATCHING_LIST("doctor_list_sh", 4,
+	    BY_SPECIALITY(3) " AND " BY_HOSPITAL(4)),
+	/* q alone: only the narrow doctor_names table is read. */
+	MATCHING_FROM("doctor_list_q", 3, "SELECT doctor_id AS id, name"
+	    " FROM doctor_names WHERE name ILIKE $3"),
+	MATCHING_LIST("doctor_list_sq", 4,
+	    BY_SPECIALITY(3) " AND " BY_NAME(4)),
+	MATCHING_LIST("doctor_list_hq", 4,
+	    BY_HOSPITAL(3) " AND " BY_NAME(4)),
+	MATCHING_LIST("doctor_list_shq", 5,
+	    BY_SPECIALITY(3) " AND " BY_HOSPITAL(4) " AND " BY_NAME(5)),
+};
+
+static const struct db_stmt doctor_show = {
+	"doctor_show",
+	"SELECT d.id, d.slug, d.name, d.title, d.photo_url,"
+	" d.years_of_practice, s.id, s.slug, s.name, d.bio,"
+	" dh.id, dh.consultation_fee, dh.offers_online, dh.offers_offline,"
+	" h.id, h.slug, h.name, h.address, h.city, h.phone, h.photo_url"
+	" FROM doctors d"
+	" JOIN specialities s ON s.id = d.speciality_id"
+	" LEFT JOIN doctor_has_hospital dh ON dh.doctor_id = d.id"
+	" LEFT JOIN hospitals h ON h.id = dh.hospital_id"
+	" WHERE d.slug = $1"
+	" ORDER BY h.name, h.id",
+	1
+};
+
+/*
+ * The members of a doctor in lists (inside an open object), from columns
+ * col .. col + 8: id, slug, name, title, photo_url, years_of_practice,
+ * speciality id, slug, name.
+ */
+void
+write_doctor_summary(struct json_writer *w, const PGresult *res, int row,
+    int col)
+{
+	json_w_kv_int(w, "id", col_int(res, row, col));
+	json_w_kv_string(w, "slug", db_value(res, row, col + 1));
+	json_w_kv_string(w, "name", db_value(res, row, col + 2));
+	json_w_kv_string(w, "title", db_value(res, row, col + 3));
+	json_w_kv_string(w, "photo_url", db_value(res, row, col + 4));
+	write_kv_int_or_null(w, "years_of_practice", res, row, col + 5);
+	json_w_key(w, "speciality");
+	json_w_object_open(w);
+	json_w_kv_int(w, "id", col_int(res, row, col + 6));
+	json_w_kv_string(w, "slug", db_value(res, row, col + 7));
+	json_w_kv_string(w, "name", db_value(res, row, col + 8));
+	json_w_object_close(w);
+}
+
+/* Characters (not bytes) of valid UTF-8. */
+static size_t
+utf8_chars(const char *s, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+void
+handle_doctor_list(struct request *req, struct response *resp)
+{
+	const char *params[5], *speciality = NULL, *hospital = NULL;
+	const char *q = NULL;
+	struct field_errors fe;
+	struct json_writer *w;
+	struct page pg;
+	enum db_status st;
+	unsigned filters = 0;
+	size_t q_len = 0;
+	int nparams = 2, i, rows;
+	PGresult *res;
+
+	field_errors_init(&fe, req->arena);
+	(void)page_parse(req, &fe, &pg);
+	if (param_string(req, &fe, "speciality", SLUG_MAX_BYTES, true,
+	    &speciality,
+	    NULL) == PARAM_PRESENT)
+		filters |= FILTER_SPECIALITY;
+	if (param_string(req, &fe, "hospital", SLUG_MAX_BYTES, true,
+	    &hospital,
+	    NULL) == PARAM_PRESENT)
+		filters |= FILTER_HOSPITAL;
+	if (param_string(req, &fe, "q", Q_MAX_BYTES, true, &q, &q_len) ==
+	    PARAM_PRESENT) {
+		if (utf8_chars(q, q_len) < Q_MIN_CHARS)
+			field_error_add(&fe, "q",
+			    "The q must be at least 3 characters.");
+		filters |= FILTER_NAME;
+	}
+	if (field_errors_any(&fe)) {
+		respond_invalid(resp, &fe);
+		return;
+	}
+
+	params[0] = pg.limit;
+	params[1] = pg.offset;
+	if (filters & FILTER_SPECIALITY)
+		params[nparams++] = speciality;
+	if (filters & FILTER_HOSPITAL)
+		params[nparams++] = hospital;
+	if (filters & FILTER_NAME)
+		params[nparams++] = like_contains_pattern(req->arena, q, q_len);
+	res = db_exec(req->app->db, req->arena, &doctor_list[filters], params,
+	    &st);
+	if (res == NULL) {
+		respond_query_failed(resp, st);
+		return;
+	}
+
+	w = envelope_begin(resp, "OK");
+	json_w_array_open(w);
+	rows = PQntuples(res);
+	for (i = 0; i < rows; i++) {
+		if (PQgetisnull(res, i, 1))
+			continue;	/* the lone total row of an empty page */
+		json_w_object_open(w);
+		write_doctor_summary(w, res, i, 1);
+		json_w_object_close(w);
+	}
+	json_w_array_close(w);
+	write_meta(w, &pg, rows > 0 ? col_int(res, 0, 0) : 0);
+	envelope_finish(resp, 200, w);
+}
+
+void
+handle_doctor_show(struct request *req, struct response *resp)
+{
+	struct field_errors fe;
+	struct json_writer *w;
+	const char *slug, *params[1];
+	enum db_status st;
+	PGresult *res;
+	int i, rows;
+
+	field_errors_init(&fe, req->arena);
+	if ((slug = param_slug(req, &fe)) == NULL) {
+		respond_invalid(resp, &fe);
+		return;
+	}
+	params[0] = slug;
+	res = db_exec(req->app->db, req->arena, &doctor_show, params, &st);
+	if (res == NULL) {
+		respond_query_failed(resp, st);
+		return;
+	}
+	if ((rows = PQntuples(res)) == 0) {
+		response_error(resp, 404, "Doctor not found.",
+		    "No doctor has this slug.");
+		return;
+	}
+
+	w = envelope_begin(resp, "OK");
+	json_w_object_open(w);
+	write_doctor_summary(w, res, 0, 0);
+	json_w_kv_string(w, "bio", db_value(res, 0, 9));
+	json_w_key(w, "hospitals");
+	json_w_array_open(w);
+	for (i = 0; i < rows; i++) {
+		if (PQgetisnull(res, i, 10))
+			continue;	/* practises nowhere yet */
+		json_w_object_open(w);
+		json_w_kv_int(w, "doctor_has_hospital_id", col_int(res, i, 10));
+		json_w_kv_int(w, "id", col_int(res, i, 14));
+		json_w_kv_string(w, "slug", db_value(res, i, 15));
+		json_w_kv_string(w, "name", db_value(res, i, 16));
+		json_w_kv_string(w, "address", db_value(res, i, 17));
+		json_w_kv_string(w, "city", db_value(res, i, 18));
+		json_w_kv_string(w, "phone", db_value(res, i, 19));
+		json_w_kv_string(w, "photo_url", db_value(res, i, 20));
+		json_w_kv_int(w, "consultation_fee", col_int(res, i, 11));
+		write_appointment_types(w, col_bool(res, i, 12),
+		    col_bool(res, i, 13));
+		json_w_object_close(w);
+	}
+	json_w_array_close(w);
+	json_w_object_close(w);
+	envelope_finish(resp, 200, w);
+}
