@@ -72,39 +72,7 @@ write_hospital(struct json_writer *w, const PGresult *res, int row, int col)
 void
 handle_hospital_list(struct request *req, struct response *resp)
 {
-	struct field_errors fe;
-	struct json_writer *w;
-	const char *params[2];
-	struct page pg;
-	enum db_status st;
-	PGresult *res;
-	int i, rows;
-
-	field_errors_init(&fe, req->arena);
-	if (page_parse(req, &fe, &pg) == -1) {
-		respond_invalid(resp, &fe);
-		return;
-	}
-	params[0] = pg.limit;
-	params[1] = pg.offset;
-	res = db_exec(req->app->db, req->arena, &hospital_list, params, &st);
-	if (res == NULL) {
-		respond_query_failed(resp, st);
-		return;
-	}
-	w = envelope_begin(resp, "OK");
-	json_w_array_open(w);
-	rows = PQntuples(res);
-	for (i = 0; i < rows; i++) {
-		if (PQgetisnull(res, i, 1))
-			continue;	/* the lone total row of an empty page */
-		json_w_object_open(w);
-		write_hospital(w, res, i, 1);
-		json_w_object_close(w);
-	}
-	json_w_array_close(w);
-	write_meta(w, &pg, rows > 0 ? col_int(res, 0, 0) : 0);
-	envelope_finish(resp, 200, w);
+	respond_page_list(req, resp, &hospital_list, write_hospital);
 }
 
 void

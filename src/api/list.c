@@ -16,6 +16,7 @@
 #include "core/validate.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "server/app.h"
 
 /*
  * Where a parameter came from: a JSON value of the body, or the decoded
@@ -273,4 +274,43 @@ respond_query_failed(struct response *resp, int db_status)
 		response_db_unavailable(resp);
 	else
 		response_internal_error(resp);
+}
+
+void
+respond_page_list(struct request *req, struct response *resp,
+    const struct db_stmt *stmt, list_item_writer write_item)
+{
+	struct field_errors fe;
+	struct json_writer *w;
+	const char *params[2];
+	struct page pg;
+	enum db_status st;
+	PGresult *res;
+	int i, rows;
+
+	field_errors_init(&fe, req->arena);
+	if (page_parse(req, &fe, &pg) == -1) {
+		respond_invalid(resp, &fe);
+		return;
+	}
+	params[0] = pg.limit;
+	params[1] = pg.offset;
+	res = db_exec(req->app->db, req->arena, stmt, params, &st);
+	if (res == NULL) {
+		respond_query_failed(resp, st);
+		return;
+	}
+	w = envelope_begin(resp, "OK");
+	json_w_array_open(w);
+	rows = PQntuples(res);
+	for (i = 0; i < rows; i++) {
+		if (PQgetisnull(res, i, 1))
+			continue;	/* the lone total row of an empty page */
+		json_w_object_open(w);
+		write_item(w, res, i, 1);
+		json_w_object_close(w);
+	}
+	json_w_array_close(w);
+	write_meta(w, &pg, rows > 0 ? col_int(res, 0, 0) : 0);
+	envelope_finish(resp, 200, w);
 }

@@ -113,4 +113,17 @@ void	respond_invalid(struct response *, const struct field_errors *);
 /* 503 or 500 after a failed statement. */
 void	respond_query_failed(struct response *, int db_status);
 
+struct db_stmt;
+/* Writes the members of one list item whose columns start at col. */
+typedef void	(*list_item_writer)(struct json_writer *, const PGresult *,
+		    int row, int col);
+/*
+ * The whole of an unfiltered list route: page parameters, one statement
+ * taking ($1 limit, $2 offset) that returns the total in column 0 and the
+ * item from column 1 on (a lone row with NULL item columns when the page is
+ * empty), the envelope with its meta block.
+ */
+void	respond_page_list(struct request *, struct response *,
+	    const struct db_stmt *, list_item_writer);
+
 #endif

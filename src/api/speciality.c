@@ -27,43 +27,17 @@ static const struct db_stmt speciality_list = {
 	2
 };
 
+static void
+write_speciality(struct json_writer *w, const PGresult *res, int row, int col)
+{
+	json_w_kv_int(w, "id", col_int(res, row, col));
+	json_w_kv_string(w, "slug", db_value(res, row, col + 1));
+	json_w_kv_string(w, "name", db_value(res, row, col + 2));
+	json_w_kv_string(w, "description", db_value(res, row, col + 3));
+}
+
 void
 handle_speciality_list(struct request *req, struct response *resp)
 {
-	struct field_errors fe;
-	struct json_writer *w;
-	const char *params[2];
-	struct page pg;
-	enum db_status st;
-	PGresult *res;
-	int i, rows;
-
-	field_errors_init(&fe, req->arena);
-	if (page_parse(req, &fe, &pg) == -1) {
-		respond_invalid(resp, &fe);
-		return;
-	}
-	params[0] = pg.limit;
-	params[1] = pg.offset;
-	res = db_exec(req->app->db, req->arena, &speciality_list, params, &st);
-	if (res == NULL) {
-		respond_query_failed(resp, st);
-		return;
-	}
-	w = envelope_begin(resp, "OK");
-	json_w_array_open(w);
-	rows = PQntuples(res);
-	for (i = 0; i < rows; i++) {
-		if (PQgetisnull(res, i, 1))
-			continue;	/* the lone total row of an empty page */
-		json_w_object_open(w);
-		json_w_kv_int(w, "id", col_int(res, i, 1));
-		json_w_kv_string(w, "slug", db_value(res, i, 2));
-		json_w_kv_string(w, "name", db_value(res, i, 3));
-		json_w_kv_string(w, "description", db_value(res, i, 4));
-		json_w_object_close(w);
-	}
-	json_w_array_close(w);
-	write_meta(w, &pg, rows > 0 ? col_int(res, 0, 0) : 0);
-	envelope_finish(resp, 200, w);
+	respond_page_list(req, resp, &speciality_list, write_speciality);
 }
