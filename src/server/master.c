@@ -403,6 +403,9 @@ master_run(struct config *cfg)
 		log_fatalx("%s", err);
 	if (api_routes_count > SB_MAX_ROUTES)
 		log_fatalx("%zu routes: raise SB_MAX_ROUTES", api_routes_count);
+	if (cfg->workers <= 2 * cfg->hash_slots)
+		log_warnx("workers (%d) <= 2 x hash_slots (%d): a login flood "
+		    "can occupy every worker", cfg->workers, cfg->hash_slots);
 	if (scoreboard_create() == -1)
 		log_fatal("cannot map the scoreboard");
 	if ((m.hash_slots_id = hash_slots_create(cfg->hash_slots)) == -1)

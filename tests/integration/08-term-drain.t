@@ -2,16 +2,16 @@
 # stop still get their answers, then the master exits 0 (DESIGN "Processes").
 #
 # Three logins go to three idle workers at once.  Argon2 is made slow for
-# this test (~0.4 s a verification) and there is one hash slot, so they
-# finish one after another over ~1.2 s: SIGTERM sent 0.3 s after they start
-# lands while all three are in flight.
+# this test (~0.4 s a verification) and there are two hash slots, so the
+# third waits for the first two and they all finish after ~0.9 s: SIGTERM
+# sent 0.3 s after they start lands while all three are in flight.
 use strict;
 use warnings;
 use Test::More;
 use Time::HiRes qw(sleep time);
 use CexupTest qw(json_decode);
 
-my $t = CexupTest->new(config => { workers => 3, hash_slots => 1,
+my $t = CexupTest->new(config => { workers => 3, hash_slots => 2,
     hash_wait_ms => 5000, argon2_iterations => 32, drain_timeout => 10 });
 my ($email, $password, $res) = $t->register_user;
 is($res->{status}, 201, 'registered a user');

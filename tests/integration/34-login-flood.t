@@ -1,0 +1,75 @@
+# A login flood neither exhausts memory nor starves other routes (CONTRACT
+# §6): at most hash_slots Argon2 computations run at once, at most as many
+# logins wait for one, and any further login is refused at once with 503 +
+# Retry-After, so the remaining workers keep serving everything else.
+use strict;
+use warnings;
+use Test::More;
+use Time::HiRes qw(sleep time);
+use CexupTest;
+
+# One slot and slow hashes (~0.4 s): the flood is easy to see.
+my $t = CexupTest->new(config => { workers => 6, hash_slots => 1,
+    argon2_iterations => 32, hash_wait_ms => 5000 });
+my ($email, $password, $reg) = $t->register_user;
+is($reg->{status}, 201, 'registered a user');
+
+my (undef, $before) = metrics();
+
+pipe(my $r, my $w) or die;
+my @kids;
+for (1 .. 8) {
+	my $pid = fork // die;
+	if (!$pid) {
+		close $r;
+		my $res = $t->request('POST', '/api/login',
+		    json => { email => $email, password => $password });
+		my $ra = $res->{headers}{'retry-after'} // '-';
+		syswrite $w, "$res->{status} $ra\n";
+		POSIX::_exit(0);
+	}
+	push @kids, $pid;
+}
+close $w;
+sleep 0.3;
+
+# Meanwhile, other routes answer promptly.
+my @slow;
+for (1 .. 5) {
+	my $t0 = time;
+	my $res = $t->request('GET', '/api/ready');
+	my $dt = time - $t0;
+	push @slow, sprintf('%d in %.2fs', $res->{status}, $dt)
+	    if $res->{status} != 200 || $dt > 0.25;
+}
+is_deeply(\@slow, [], 'during the flood, other requests are answered in '
+    . 'under 0.25 s');
+
+my @results = <$r>;
+waitpid($_, 0) for @kids;
+chomp @results;
+my @ok = grep { /^200 / } @results;
+my @busy = grep { /^503 / } @results;
+is(scalar @results, 8, 'every login got an answer');
+cmp_ok(scalar @ok, '>=', 2, scalar(@ok) . ' logins got through (a slot, '
+    . 'then the waiting room)');
+cmp_ok(scalar @busy, '>=', 4, scalar(@busy) . ' were refused at once');
+is(scalar(grep { !/^(200|503) / } @results), 0, 'no other status')
+    or diag("@results");
+is(scalar(grep { !/^503 \d+$/ } @busy), 0, 'each 503 carries Retry-After');
+
+my (undef, $after) = metrics();
+is($after->{cexup_hash_slot_timeouts_total}
+    - ($before->{cexup_hash_slot_timeouts_total} // 0), scalar @busy,
+    'the refusals are counted in the metrics');
+is($t->request('POST', '/api/login', json => { email => $email,
+    password => $password })->{status}, 200, 'after the flood, logins work');
+$t->stop;
+done_testing();
+
+sub metrics {
+	my $res = $t->request('GET', '/api/metrics');
+	my %m = map { /^(\S+) (\S+)$/ ? ($1 => $2) : () }
+	    grep { !/^#/ } split /\n/, $res->{body};
+	return ($res, \%m);
+}
