@@ -77,28 +77,12 @@ handle_article_list(struct request *req, struct response *resp)
 void
 handle_article_show(struct request *req, struct response *resp)
 {
-	struct field_errors fe;
 	struct json_writer *w;
-	const char *slug, *params[1];
-	enum db_status st;
 	PGresult *res;
 
-	field_errors_init(&fe, req->arena);
-	if ((slug = param_slug(req, &fe)) == NULL) {
-		respond_invalid(resp, &fe);
+	if ((res = fetch_by_slug(req, resp, &article_show,
+	    "Article not found.", "No published article has this slug.")) == NULL)
 		return;
-	}
-	params[0] = slug;
-	res = db_exec(req->app->db, req->arena, &article_show, params, &st);
-	if (res == NULL) {
-		respond_query_failed(resp, st);
-		return;
-	}
-	if (PQntuples(res) == 0) {
-		response_error(resp, 404, "Article not found.",
-		    "No published article has this slug.");
-		return;
-	}
 	w = envelope_begin(resp, "OK");
 	json_w_object_open(w);
 	write_article_summary(w, res, 0, 0);

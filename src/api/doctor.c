@@ -181,12 +181,11 @@ handle_doctor_list(struct request *req, struct response *resp)
 	const char *params[5], *speciality = NULL, *hospital = NULL;
 	const char *q = NULL;
 	struct field_errors fe;
-	struct json_writer *w;
 	struct page pg;
 	enum db_status st;
 	unsigned filters = 0;
 	size_t q_len = 0;
-	int nparams = 2, i, rows;
+	int nparams = 2;
 	PGresult *res;
 
 	field_errors_init(&fe, req->arena);
@@ -225,48 +224,20 @@ handle_doctor_list(struct request *req, struct response *resp)
 		respond_query_failed(resp, st);
 		return;
 	}
-
-	w = envelope_begin(resp, "OK");
-	json_w_array_open(w);
-	rows = PQntuples(res);
-	for (i = 0; i < rows; i++) {
-		if (PQgetisnull(res, i, 1))
-			continue;	/* the lone total row of an empty page */
-		json_w_object_open(w);
-		write_doctor_summary(w, res, i, 1);
-		json_w_object_close(w);
-	}
-	json_w_array_close(w);
-	write_meta(w, &pg, rows > 0 ? col_int(res, 0, 0) : 0);
-	envelope_finish(resp, 200, w);
+	respond_page(resp, res, &pg, write_doctor_summary);
 }
 
 void
 handle_doctor_show(struct request *req, struct response *resp)
 {
-	struct field_errors fe;
 	struct json_writer *w;
-	const char *slug, *params[1];
-	enum db_status st;
 	PGresult *res;
 	int i, rows;
 
-	field_errors_init(&fe, req->arena);
-	if ((slug = param_slug(req, &fe)) == NULL) {
-		respond_invalid(resp, &fe);
+	if ((res = fetch_by_slug(req, resp, &doctor_show,
+	    "Doctor not found.", "No doctor has this slug.")) == NULL)
 		return;
-	}
-	params[0] = slug;
-	res = db_exec(req->app->db, req->arena, &doctor_show, params, &st);
-	if (res == NULL) {
-		respond_query_failed(resp, st);
-		return;
-	}
-	if ((rows = PQntuples(res)) == 0) {
-		response_error(resp, 404, "Doctor not found.",
-		    "No doctor has this slug.");
-		return;
-	}
+	rows = PQntuples(res);
 
 	w = envelope_begin(resp, "OK");
 	json_w_object_open(w);

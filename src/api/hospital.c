@@ -78,29 +78,14 @@ handle_hospital_list(struct request *req, struct response *resp)
 void
 handle_hospital_show(struct request *req, struct response *resp)
 {
-	struct field_errors fe;
 	struct json_writer *w;
-	const char *slug, *params[1];
-	enum db_status st;
 	PGresult *res;
 	int i, rows;
 
-	field_errors_init(&fe, req->arena);
-	if ((slug = param_slug(req, &fe)) == NULL) {
-		respond_invalid(resp, &fe);
+	if ((res = fetch_by_slug(req, resp, &hospital_show,
+	    "Hospital not found.", "No hospital has this slug.")) == NULL)
 		return;
-	}
-	params[0] = slug;
-	res = db_exec(req->app->db, req->arena, &hospital_show, params, &st);
-	if (res == NULL) {
-		respond_query_failed(resp, st);
-		return;
-	}
-	if ((rows = PQntuples(res)) == 0) {
-		response_error(resp, 404, "Hospital not found.",
-		    "No hospital has this slug.");
-		return;
-	}
+	rows = PQntuples(res);
 
 	w = envelope_begin(resp, "OK");
 	json_w_object_open(w);

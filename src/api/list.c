@@ -277,16 +277,36 @@ respond_query_failed(struct response *resp, int db_status)
 }
 
 void
+respond_page(struct response *resp, const PGresult *res,
+    const struct page *pg, list_item_writer write_item)
+{
+	struct json_writer *w;
+	int i, rows;
+
+	w = envelope_begin(resp, "OK");
+	json_w_array_open(w);
+	rows = PQntuples(res);
+	for (i = 0; i < rows; i++) {
+		if (PQgetisnull(res, i, 1))
+			continue;	/* the lone total row of an empty page */
+		json_w_object_open(w);
+		write_item(w, res, i, 1);
+		json_w_object_close(w);
+	}
+	json_w_array_close(w);
+	write_meta(w, pg, rows > 0 ? col_int(res, 0, 0) : 0);
+	envelope_finish(resp, 200, w);
+}
+
+void
 respond_page_list(struct request *req, struct response *resp,
     const struct db_stmt *stmt, list_item_writer write_item)
 {
 	struct field_errors fe;
-	struct json_writer *w;
 	const char *params[2];
 	struct page pg;
 	enum db_status st;
 	PGresult *res;
-	int i, rows;
 
 	field_errors_init(&fe, req->arena);
 	if (page_parse(req, &fe, &pg) == -1) {
@@ -300,17 +320,32 @@ respond_page_list(struct request *req, struct response *resp,
 		respond_query_failed(resp, st);
 		return;
 	}
-	w = envelope_begin(resp, "OK");
-	json_w_array_open(w);
-	rows = PQntuples(res);
-	for (i = 0; i < rows; i++) {
-		if (PQgetisnull(res, i, 1))
-			continue;	/* the lone total row of an empty page */
-		json_w_object_open(w);
-		write_item(w, res, i, 1);
-		json_w_object_close(w);
+	respond_page(resp, res, &pg, write_item);
+}
+
+PGresult *
+fetch_by_slug(struct request *req, struct response *resp,
+    const struct db_stmt *stmt, const char *not_found,
+    const char *not_found_details)
+{
+	struct field_errors fe;
+	const char *params[1];
+	enum db_status st;
+	PGresult *res;
+
+	field_errors_init(&fe, req->arena);
+	if ((params[0] = param_slug(req, &fe)) == NULL) {
+		respond_invalid(resp, &fe);
+		return NULL;
 	}
-	json_w_array_close(w);
-	write_meta(w, &pg, rows > 0 ? col_int(res, 0, 0) : 0);
-	envelope_finish(resp, 200, w);
+	res = db_exec(req->app->db, req->arena, stmt, params, &st);
+	if (res == NULL) {
+		respond_query_failed(resp, st);
+		return NULL;
+	}
+	if (PQntuples(res) == 0) {
+		response_error(resp, 404, not_found, not_found_details);
+		return NULL;
+	}
+	return res;
 }

@@ -125,5 +125,19 @@ typedef void	(*list_item_writer)(struct json_writer *, const PGresult *,
  */
 void	respond_page_list(struct request *, struct response *,
 	    const struct db_stmt *, list_item_writer);
+/*
+ * The envelope of a page already fetched: res as respond_page_list's
+ * statement returns it (total in column 0, items from column 1).
+ */
+void	respond_page(struct response *, const PGresult *, const struct page *,
+	    list_item_writer);
+/*
+ * The common start of a detail route: the required `slug`, then the
+ * statement with it as $1.  Returns the rows (at least one), or NULL after
+ * answering 400, 404 (with the given texts) or the database failure.
+ */
+PGresult	*fetch_by_slug(struct request *, struct response *,
+		    const struct db_stmt *, const char *not_found,
+		    const char *not_found_details);
 
 #endif
