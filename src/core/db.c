@@ -14,7 +14,8 @@
 #include "core/util.h"
 
 #define MAX_PREPARED		256
-#define RECONNECT_INTERVAL	1	/* seconds between attempts */
+#define RECONNECT_INTERVAL	1	/* seconds after a slow failed attempt */
+#define SLOW_ATTEMPT_MS		100	/* a refused connect takes far less */
 
 struct db {
 	char			*conninfo;
@@ -22,6 +23,7 @@ struct db {
 	int			 connect_timeout;
 	PGconn			*conn;
 	time_t			 last_attempt;
+	bool			 last_attempt_slow;	/* failed by timing out */
 	bool			 checked;	/* idle check done this request */
 	uint64_t		*error_counter;
 	uint64_t		*reconnect_counter;
@@ -52,6 +54,7 @@ db_connect(struct db *db)
 	    "application_name", "client_encoding", NULL };
 	char timeout[16], options[64];
 	const char *values[6];
+	struct timespec t0, t1;
 
 	db->last_attempt = time(NULL);
 	if (db->conn != NULL) {
@@ -69,7 +72,11 @@ db_connect(struct db *db)
 	values[3] = "cexup-api";
 	values[4] = "UTF8";
 	values[5] = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	db->conn = PQconnectdbParams(keys, values, 1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	db->last_attempt_slow = (t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000 >= SLOW_ATTEMPT_MS;
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		log_warnx("database connection failed: %s",
 		    PQerrorMessage(db->conn));
@@ -145,9 +152,14 @@ db_ready(struct db *db)
 		check_idle_connection(db);
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
 		return true;
-	/* Do not let every request pay a connect timeout while it is down. */
-	if (db->conn == NULL && time(NULL) - db->last_attempt <
-	    RECONNECT_INTERVAL)
+	/*
+	 * Do not let every request pay a connect timeout while the server is
+	 * unreachable; a refused connection (server down, socket gone) costs
+	 * microseconds, so then every request tries, and service resumes with
+	 * the first request after the server is back.
+	 */
+	if (db->conn == NULL && db->last_attempt_slow &&
+	    time(NULL) - db->last_attempt < RECONNECT_INTERVAL)
 		return false;
 	if (db_connect(db) == -1)
 		return false;
