@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -87,17 +88,53 @@ tell_master(int status_fd, int state)
 		log_warn("status pipe");
 }
 
+/*
+ * Waits until there is a request to read: on a connection nginx keeps open
+ * (fastcgi_keep_conn; libfcgi then leaves ipcFd open after the request)
+ * its next request can only come on that connection; otherwise on a new
+ * connection.  False when woken for anything else (a signal, a connection
+ * another worker took).
+ */
+static bool
+wait_for_request(int ep, int listen_fd, int kept_fd)
+{
+	struct epoll_event ready[2];
+	struct pollfd pfd[2];
+	int i, n;
+
+	if (kept_fd >= 0) {
+		pfd[0].fd = kept_fd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = wake_pipe[0];
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno != EINTR)
+				log_warn("poll");
+			return false;
+		}
+		return pfd[0].revents != 0;
+	}
+	if ((n = epoll_wait(ep, ready, 2, -1)) == -1) {
+		if (errno != EINTR)
+			log_warn("epoll_wait");
+		return false;
+	}
+	for (i = 0; i < n; i++)
+		if (ready[i].data.fd == listen_fd)
+			return true;
+	return false;
+}
+
 void
 worker_main(const struct config *cfg, int listen_fd, int status_fd,
     int hash_slots_id, int master_pid)
 {
 	struct app app;
 	FCGX_Request fcgi;
-	struct epoll_event ev, ready[2];
+	struct epoll_event ev;
 	char err[512];
 	long served = 0, limit;
-	int rc, ep, n, i;
-	bool incoming;
+	int rc, ep;
 
 	log_set_role("worker");
 	install_signals();
@@ -137,20 +174,10 @@ worker_main(const struct config *cfg, int listen_fd, int status_fd,
 		log_fatal("epoll_ctl wake-up pipe");
 
 	while (!stop_requested) {
-		if ((n = epoll_wait(ep, ready, 2, -1)) == -1) {
-			if (errno == EINTR)
-				continue;
-			log_warn("epoll_wait");
-			break;
-		}
+		if (!wait_for_request(ep, listen_fd, fcgi.ipcFd))
+			continue;
 		if (stop_requested)
 			break;
-		incoming = false;
-		for (i = 0; i < n; i++)
-			if (ready[i].data.fd == listen_fd)
-				incoming = true;
-		if (!incoming)
-			continue;
 		rc = FCGX_Accept_r(&fcgi);
 		if (rc < 0) {
 			/* Another worker won the race, or the peer left. */

@@ -6,10 +6,14 @@
 #    for the peer to close first, holding the worker;
 #  - input the handler did not read (a body refused unread) is drained first,
 #    so the close never resets a connection with a response in flight;
-#  - a new connection wakes one idle worker, not every idle worker.
+#  - a new connection wakes one idle worker, not every idle worker;
+#  - a connection kept open on request (FCGI_KEEP_CONN, nginx's
+#    fastcgi_keep_conn, which we do not ship: bench/keepalive.pl) is served
+#    request after request, and does not keep a stopping worker alive.
 use strict;
 use warnings;
 use Test::More;
+use Time::HiRes qw(time);
 use CexupTest qw(json_decode);
 use FcgiClient;
 
@@ -54,6 +58,52 @@ use FcgiClient;
 	    'the next client is answered at once');
 	$_->close for $a, $c, $d;
 	$t->stop;
+}
+
+# ---- kept connections
+{
+	my $t = CexupTest->new(config => { workers => 1 });
+	my $sock = $t->tmpdir . '/cexup-api.sock';
+	my %health = (REQUEST_METHOD => 'GET', DOCUMENT_URI => '/api/health');
+
+	my $c = FcgiClient->connect($sock);
+	$c->send_request(\%health, '', keep_conn => 1);
+	my $r = $c->read_response(5);
+	ok($r && $r->{status} == 200, 'kept connection: first request');
+	ok(!$c->wait_eof(0.3), 'the worker keeps the connection open');
+	$c->send_request({ %health, DOCUMENT_URI => '/api/nope' }, '',
+	    keep_conn => 1);
+	$r = $c->read_response(5);
+	ok($r && $r->{status} == 404, 'second request on the same connection');
+	$c->send_request(\%health, '', keep_conn => 0);
+	$r = $c->read_response(5);
+	ok($r && $r->{status} == 200, 'third request, not asking to keep it');
+	ok($c->wait_eof(1), 'then the worker closes it');
+	$c->close;
+
+	# The client closes a kept connection: the worker goes back to new
+	# connections.
+	$c = FcgiClient->connect($sock);
+	$c->send_request(\%health, '', keep_conn => 1);
+	$c->read_response(5);
+	$c->close;
+	my $d = FcgiClient->connect($sock);
+	$d->send_request(\%health);
+	$r = $d->read_response(5);
+	ok($r && $r->{status} == 200 && $r->{seconds} < 1,
+	    'after the client closed its kept connection, a new one is served');
+	$d->close;
+
+	# An idle kept connection does not hold a stopping worker.
+	$c = FcgiClient->connect($sock);
+	$c->send_request(\%health, '', keep_conn => 1);
+	$c->read_response(5);
+	my $t0 = time;
+	$t->stop;
+	cmp_ok(time - $t0, '<', 3, 'SIGTERM with an idle kept connection: '
+	    . 'stopped at once');
+	ok($c->wait_eof(1), 'the kept connection was closed');
+	$c->close;
 }
 
 # ---- four idle workers: one wake-up per connection
