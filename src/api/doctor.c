@@ -6,24 +6,19 @@
  * WHERE clause tests "$n IS NULL OR ..." would get one generic plan that
  * cannot pick the index each filter needs.  Each statement returns the
  * total and the page in one round trip: a one-row total, LEFT JOINed to
- * the page (so a page past the end still brings the total), and does not
- * read the page at all when its offset is past the total.  The page's ids
- * are cut first; the rows are then fetched by primary key through a
- * LATERAL subquery with LIMIT 1, which the planner cannot flatten into a
- * join: it stays a nested loop of index lookups even in a generic plan
- * that cannot know the page is small (and would otherwise hash the whole
- * table).
+ * the page (so a page past the end still brings the total).
  *
- *  - no filter: total from catalog_counts; the page from the (name, id)
- *    index, starting at the page mark before the offset (sql/003), so no
- *    page skips more than 100 entries;
- *  - speciality only: the total from speciality_doctor_counts, the order
- *    from the (speciality_id, name, id) index;
- *  - any other filter: the matching (id, name) pairs are collected once
- *    (MATERIALIZED, so the trigram or hospital index is used however the
- *    plan is made), then counted and sorted: the cost follows the number
- *    of matches, not the size of the table.  The name search reads the
- *    narrow doctor_names table (sql/003) rather than doctors.
+ * Every statement reads doctor_list (sql/004): the list rows as served,
+ * numbered in list order overall and within each speciality.
+ *
+ *  - no filter: the total from catalog_counts, the page one range of
+ *    doctor_list's primary key (position);
+ *  - speciality only: the total from speciality_doctor_counts, the page
+ *    one range of (speciality_id, speciality_position);
+ *  - any other filter: the matching rows are collected once (MATERIALIZED,
+ *    so the trigram or hospital index is used however the plan is made),
+ *    then counted and sorted by position: the cost follows the number of
+ *    matches, not the size of the table.
  */
 #include <string.h>
 
@@ -43,46 +38,35 @@
  */
 #define Q_MIN_CHARS	3
 
-/*
- * total_from: one row with column "total"; page_sql: the page's (id, name)
- * rows in order, at most PAGE_SIZE_MAX of them (cut to $1 here), may use
- * t.total.
- */
-#define DOCTOR_LIST_SQL(with, total_from, page_sql) \
-	with "SELECT t.total, p.id, p.slug, p.name, p.title, p.photo_url," \
+/* The members of a list item, in write_doctor_summary()'s order. */
+#define DOCTOR_LIST_COLUMNS \
+	"t.total, p.doctor_id, p.slug, p.name, p.title, p.photo_url," \
 	" p.years_of_practice, p.speciality_id, p.speciality_slug," \
-	" p.speciality_name" \
-	" FROM " total_from \
-	" LEFT JOIN LATERAL (SELECT x.*, pg.name AS sort_name" \
-	"  FROM (SELECT * FROM (" page_sql ") page LIMIT $1::bigint) pg" \
-	"  CROSS JOIN LATERAL (SELECT d.id, d.slug, d.name, d.title," \
-	"   d.photo_url, d.years_of_practice, s.id AS speciality_id," \
-	"   s.slug AS speciality_slug, s.name AS speciality_name" \
-	"   FROM doctors d JOIN specialities s ON s.id = d.speciality_id" \
-	"   WHERE d.id = pg.id LIMIT 1) x) p ON true" \
-	" ORDER BY p.sort_name, p.id"
+	" p.speciality_name"
 
-/* Filter conditions on d0; the argument is the parameter's number. */
+/* Filter conditions on doctor_list l; the argument is the parameter's number. */
 #define BY_SPECIALITY(n) \
-	"d0.speciality_id = (SELECT id FROM specialities WHERE slug = $" #n ")"
+	"l.speciality_id = (SELECT id FROM specialities WHERE slug = $" #n ")"
 #define BY_HOSPITAL(n) \
-	"d0.id IN (SELECT dh.doctor_id FROM doctor_has_hospital dh" \
+	"l.doctor_id IN (SELECT dh.doctor_id FROM doctor_has_hospital dh" \
 	" JOIN hospitals h ON h.id = dh.hospital_id WHERE h.slug = $" #n ")"
-#define BY_NAME(n) \
-	"d0.id IN (SELECT doctor_id FROM doctor_names WHERE name ILIKE $" #n ")"
+#define BY_NAME(n) "l.name ILIKE $" #n
 
-/* Collect the matches once (m: id, name), count them, sort them. */
+/*
+ * Collect the matches once, count them, cut the page in list order.  The
+ * constant LIMIT inside tells the planner the page is small even in a
+ * generic plan, where $1 is unknown.
+ */
 #define MATCHING_LIST(name, nparams, where) \
-	MATCHING_FROM(name, nparams, \
-	    "SELECT d0.id, d0.name FROM doctors d0 WHERE " where)
-#define MATCHING_FROM(name, nparams, matches_sql) \
-	{ name, DOCTOR_LIST_SQL( \
-	    "WITH m AS MATERIALIZED (" matches_sql ") ", \
-	    "(SELECT count(*) AS total FROM m) t", \
-	    "SELECT m.id, m.name FROM m WHERE t.total > $2::bigint" \
-	    " ORDER BY m.name, m.id LIMIT " PAGE_SIZE_MAX_SQL \
-	    " OFFSET $2::bigint"), \
-	  nparams }
+	{ name, "WITH m AS MATERIALIZED (SELECT l.* FROM doctor_list l" \
+	    " WHERE " where ")" \
+	  " SELECT " DOCTOR_LIST_COLUMNS \
+	  " FROM (SELECT count(*) AS total FROM m) t" \
+	  " LEFT JOIN LATERAL (SELECT * FROM (SELECT * FROM m" \
+	  "  WHERE t.total > $2::bigint ORDER BY m.position" \
+	  "  LIMIT " PAGE_SIZE_MAX_SQL " OFFSET $2::bigint) pg" \
+	  "  LIMIT $1::bigint) p ON true" \
+	  " ORDER BY p.position", nparams }
 
 enum doctor_filter {
 	FILTER_SPECIALITY	= 1 << 0,
@@ -92,31 +76,31 @@ enum doctor_filter {
 
 /* Indexed by the enum doctor_filter bits in use. */
 static const struct db_stmt doctor_list[8] = {
-	{ "doctor_list", DOCTOR_LIST_SQL("",
-	    "(SELECT n AS total FROM catalog_counts WHERE name = 'doctors') t"
-	    " LEFT JOIN LATERAL (SELECT position, sort_text, id"
-	    "  FROM catalog_page_marks WHERE list = 'doctors'"
-	    "  AND position <= $2::bigint"
-	    "  ORDER BY position DESC LIMIT 1) mark ON true",
-	    "SELECT d0.id, d0.name FROM doctors d0"
-	    " WHERE t.total > $2::bigint AND (d0.name, d0.id) >="
-	    "  (coalesce(mark.sort_text, ''), coalesce(mark.id, 0))"
-	    " ORDER BY d0.name, d0.id LIMIT " PAGE_SIZE_MAX_SQL
-	    " OFFSET $2::bigint - coalesce(mark.position, 0)"), 2 },
-	{ "doctor_list_s", DOCTOR_LIST_SQL("",
-	    "(SELECT coalesce((SELECT c.n FROM speciality_doctor_counts c"
-	    " JOIN specialities s ON s.id = c.speciality_id"
-	    " WHERE s.slug = $3), 0) AS total) t",
-	    "SELECT d0.id, d0.name FROM doctors d0"
-	    " WHERE " BY_SPECIALITY(3) " AND t.total > $2::bigint"
-	    " ORDER BY d0.name, d0.id LIMIT " PAGE_SIZE_MAX_SQL
-	    " OFFSET $2::bigint"), 3 },
+	{ "doctor_list",
+	    "SELECT " DOCTOR_LIST_COLUMNS
+	    " FROM (SELECT n AS total FROM catalog_counts"
+	    "  WHERE name = 'doctors') t"
+	    " LEFT JOIN LATERAL (SELECT * FROM doctor_list l"
+	    "  WHERE l.position > $2::bigint"
+	    "  AND l.position <= $2::bigint + $1::bigint) p ON true"
+	    " ORDER BY p.position", 2 },
+	{ "doctor_list_s",
+	    "SELECT " DOCTOR_LIST_COLUMNS
+	    " FROM (SELECT s.id AS speciality_id, coalesce(c.n, 0) AS total"
+	    "  FROM (SELECT 1) one"
+	    "  LEFT JOIN specialities s ON s.slug = $3"
+	    "  LEFT JOIN speciality_doctor_counts c"
+	    "  ON c.speciality_id = s.id) t"
+	    " LEFT JOIN LATERAL (SELECT * FROM doctor_list l"
+	    "  WHERE l.speciality_id = t.speciality_id"
+	    "  AND l.speciality_position > $2::bigint"
+	    "  AND l.speciality_position <= $2::bigint + $1::bigint) p"
+	    " ON true"
+	    " ORDER BY p.speciality_position", 3 },
 	MATCHING_LIST("doctor_list_h", 3, BY_HOSPITAL(3)),
 	MATCHING_LIST("doctor_list_sh", 4,
 	    BY_SPECIALITY(3) " AND " BY_HOSPITAL(4)),
-	/* q alone: only the narrow doctor_names table is read. */
-	MATCHING_FROM("doctor_list_q", 3, "SELECT doctor_id AS id, name"
-	    " FROM doctor_names WHERE name ILIKE $3"),
+	MATCHING_LIST("doctor_list_q", 3, BY_NAME(3)),
 	MATCHING_LIST("doctor_list_sq", 4,
 	    BY_SPECIALITY(3) " AND " BY_NAME(4)),
 	MATCHING_LIST("doctor_list_hq", 4,

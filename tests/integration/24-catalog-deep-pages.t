@@ -1,8 +1,9 @@
-# Deep pages of the unfiltered lists start from catalog_page_marks
-# (sql/003): every page of doctors, hospitals and published articles must
-# be exactly what OFFSET over the whole ordered table gives, across mark
-# boundaries, with ties in the sort key, and after inserts, renames,
-# deletes, (un)publishing and TRUNCATE rebuild the marks.
+# Deep pages of the unfiltered lists: doctors are read from doctor_list
+# (sql/004, numbered rows), hospitals and published articles start from
+# catalog_page_marks (sql/003).  Every page must be exactly what OFFSET
+# over the whole ordered table gives, across mark boundaries, with ties in
+# the sort key, and after inserts, renames, deletes, speciality changes,
+# (un)publishing and TRUNCATE rebuild the derived tables.
 use strict;
 use warnings;
 
@@ -71,6 +72,34 @@ sub marks_exact {
 	    ? int(($t->psql($count) - 1) / 100) : 0, "$list: and no other");
 }
 
+# doctor_list is doctors joined to specialities, numbered in list order
+# overall and per speciality, with nothing missing, extra or stale.
+sub doctor_list_exact {
+	my ($what) = @_;
+	is($t->psql(<<'SQL'), 0, "doctor_list mirrors doctors ($what)");
+SELECT count(*) FROM (
+  (SELECT row_number() OVER (ORDER BY d.name, d.id),
+     row_number() OVER (PARTITION BY d.speciality_id ORDER BY d.name, d.id),
+     d.id, d.slug::text, d.name, d.title, d.photo_url, d.years_of_practice,
+     s.id, s.slug::text, s.name
+   FROM doctors d JOIN specialities s ON s.id = d.speciality_id
+   EXCEPT ALL
+   SELECT position, speciality_position, doctor_id, slug, name, title,
+     photo_url, years_of_practice, speciality_id, speciality_slug,
+     speciality_name FROM doctor_list)
+  UNION ALL
+  (SELECT position, speciality_position, doctor_id, slug, name, title,
+     photo_url, years_of_practice, speciality_id, speciality_slug,
+     speciality_name FROM doctor_list
+   EXCEPT ALL
+   SELECT row_number() OVER (ORDER BY d.name, d.id),
+     row_number() OVER (PARTITION BY d.speciality_id ORDER BY d.name, d.id),
+     d.id, d.slug::text, d.name, d.title, d.photo_url, d.years_of_practice,
+     s.id, s.slug::text, s.name
+   FROM doctors d JOIN specialities s ON s.id = d.speciality_id)) diff
+SQL
+}
+
 # 457 doctors with many equal names (ties broken by id), 321 hospitals,
 # 389 articles of which some share a publication time and some are drafts.
 $t->psql(<<'SQL');
@@ -87,7 +116,10 @@ SELECT 'art-' || g, 'T' || g, 'b', 'a',
 	 ELSE timestamptz '2024-01-01' + interval '1 hour' * (g / 3) END
 FROM generate_series(1, 389) g;
 SQL
-marks_exact($_) for qw(doctors hospitals articles_published);
+marks_exact($_) for qw(hospitals articles_published);
+doctor_list_exact('after inserts');
+is($t->psql("SELECT count(*) FROM catalog_page_marks WHERE list = "
+    . "'doctors'"), 0, 'doctors need no page marks');
 check_pages('/api/doctor', 23, 'ties in names');
 check_pages('/api/doctor', 100, 'pages on mark boundaries');
 check_pages('/api/hospital', 7, 'ties in names');
@@ -110,13 +142,9 @@ $t->psql(q{UPDATE doctors SET name = 'AAA ' || name WHERE id % 5 = 0;
 	published_at = timestamptz '2025-01-01' + interval '1 minute' * id
 	WHERE status = 'draft';
     UPDATE articles SET status = 'draft' WHERE id % 11 = 0;});
-marks_exact($_) for qw(doctors hospitals articles_published);
+marks_exact($_) for qw(hospitals articles_published);
+doctor_list_exact('after renames, deletes, inserts');
 check_pages('/api/doctor', 23, 'after renames, deletes, inserts');
-# The name search reads doctor_names: renames and deletes reach it.
-is($t->psql('SELECT count(*) FROM doctor_names n JOIN doctors d ON '
-    . 'd.id = n.doctor_id AND d.name = n.name'),
-    $t->psql('SELECT count(*) FROM doctors'),
-    'doctor_names mirrors doctors after renames, deletes and inserts');
 $res = api('POST', '/api/doctor', json => { q => 'aaa name 1', data => 100 });
 is_deeply([ map { $_->{slug} } @{ $res->{json}{data} } ],
     [ split /\n/, $t->psql("SELECT slug FROM doctors WHERE name ILIKE "
@@ -148,9 +176,27 @@ for my $sp ('s', 't') {
 	    . 'ORDER BY d.name, d.id LIMIT 100 OFFSET 100') ],
 	    "speciality '$sp': page 2 of 100");
 }
+doctor_list_exact('after speciality moves');
+
+# A renamed speciality shows in the list items at once.
+$t->psql(q{UPDATE specialities SET name = 'Renamed', slug = 's-new'
+    WHERE slug = 's'});
+doctor_list_exact('after a speciality rename');
+$res = api('GET', '/api/doctor?speciality=s-new&data=1');
+is($res->{json}{data}[0]{speciality}{name}, 'Renamed',
+    'list items carry the new speciality name');
+$t->psql(q{UPDATE specialities SET name = 'S', slug = 's'
+    WHERE slug = 's-new'});
+
 is($t->psql('SELECT count(*) FROM speciality_doctor_counts c WHERE n <> '
     . '(SELECT count(*) FROM doctors d WHERE d.speciality_id = '
     . 'c.speciality_id)'), 0, 'every per-speciality count is exact');
+
+$t->psql('TRUNCATE doctors CASCADE');
+doctor_list_exact('after TRUNCATE');
+$res = api('GET', '/api/doctor?page=2');
+is_deeply([$res->{json}{data}, $res->{json}{meta}{total}], [[], 0],
+    'no doctors: an empty list with total 0');
 
 $t->psql('TRUNCATE articles');
 marks_exact('articles_published');
