@@ -10,7 +10,16 @@
 #
 # Run through bench/run-catalog.sh (builds first).  Environment: CEXUP_BIN,
 # CEXUP_SRCDIR, DURATION (default 15), CONNECTIONS (default 16), THREADS
-# (default 2), WORKERS (default 0: four per core).
+# (default 2), WARMUP (default 3: seconds of the same load before each
+# measured run, not counted), WORKERS (default: two per core).
+#
+# Workers: the server's default (workers = 0) is four per core, sized for
+# production, where PostgreSQL is on another host and a worker spends much
+# of each request waiting for its round trip.  On this rig PostgreSQL, nginx
+# and wrk share the same cores, and fewer workers are faster: the doctor
+# list mix measured 3,107 req/s with 8 workers, 3,669 with 4 and 4,104
+# with 2 on 2 cores (three alternating runs each, bench/RESULTS.md), p99
+# 42-57 ms with 8 and under 17 ms with 4.  WORKERS=0 measures the default.
 use strict;
 use warnings;
 use FindBin;
@@ -19,6 +28,7 @@ use CexupTest qw(json_encode);
 use File::Temp qw(tempdir);
 
 my $duration = $ENV{DURATION} // 15;
+my $warmup = $ENV{WARMUP} // 3;
 my $conns = $ENV{CONNECTIONS} // 16;
 my $threads = $ENV{THREADS} // 2;
 my $plans_file = $ENV{PLANS} // "$FindBin::Bin/plans.txt";
@@ -33,7 +43,10 @@ my $static_dir = tempdir('cexup-bench-static-XXXXXX', TMPDIR => 1,
 chmod 0755, $static_dir;
 my $static = "$static_dir/doctor-page.json";
 my $t = CexupTest->new(tap => 0,
-    config => { workers => $ENV{WORKERS} // 0, max_requests => 0 },
+    # No logins here: one hash slot keeps the login-flood reserve
+    # (workers > 2 x hash_slots) satisfied with few workers.
+    config => { workers => $ENV{WORKERS} // 2 * $cores, max_requests => 0,
+	hash_slots => 1 },
     nginx_edit => sub {
 	my ($text) = @_;
 	my $n = $text =~ s{^(\s*)location / \{}{$1# bench/catalog.pl: the ceiling
@@ -180,6 +193,10 @@ die "bench: static file not served: $check->{status}\n"
 sub wrk_run {
 	my ($script, $path) = @_;
 	my @s = $script ? ('-s', "$FindBin::Bin/wrk/$script") : ();
+	# Warm-up: the first seconds after a pause run slower on a shared
+	# machine; measure the steady state.
+	`wrk -t$threads -c$conns -d${warmup}s @{[ join ' ', map { "'$_'" } @s ]} '$base$path' 2>&1`
+	    if $warmup > 0;
 	my $cmd = "wrk -t$threads -c$conns -d${duration}s --latency "
 	    . join(' ', map { "'$_'" } @s) . " '$base$path' 2>&1";
 	my $out = `$cmd`;

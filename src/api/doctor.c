@@ -9,7 +9,8 @@
  * the page (so a page past the end still brings the total).
  *
  * Every statement reads doctor_list (sql/004): the list rows as served,
- * numbered in list order overall and within each speciality.
+ * numbered in list order overall and within each speciality; the name
+ * search goes through doctor_search, lower-cased names by position.
  *
  *  - no filter: the total from catalog_counts, the page one range of
  *    doctor_list's primary key (position);
@@ -50,7 +51,9 @@
 #define BY_HOSPITAL(n) \
 	"l.doctor_id IN (SELECT dh.doctor_id FROM doctor_has_hospital dh" \
 	" JOIN hospitals h ON h.id = dh.hospital_id WHERE h.slug = $" #n ")"
-#define BY_NAME(n) "l.name ILIKE $" #n
+#define BY_NAME(n) \
+	"l.position IN (SELECT position FROM doctor_search" \
+	" WHERE name_lower LIKE lower($" #n "))"
 
 /*
  * Collect the matches once, count them, cut the page in list order.  The
@@ -100,7 +103,21 @@ static const struct db_stmt doctor_list[8] = {
 	MATCHING_LIST("doctor_list_h", 3, BY_HOSPITAL(3)),
 	MATCHING_LIST("doctor_list_sh", 4,
 	    BY_SPECIALITY(3) " AND " BY_HOSPITAL(4)),
-	MATCHING_LIST("doctor_list_q", 3, BY_NAME(3)),
+	/*
+	 * q alone: count and sort the narrow doctor_search rows, read
+	 * doctor_list for the page's ten only.
+	 */
+	{ "doctor_list_q",
+	    "WITH m AS MATERIALIZED (SELECT position FROM doctor_search"
+	    "  WHERE name_lower LIKE lower($3))"
+	    " SELECT " DOCTOR_LIST_COLUMNS
+	    " FROM (SELECT count(*) AS total FROM m) t"
+	    " LEFT JOIN LATERAL (SELECT l.* FROM (SELECT * FROM"
+	    "  (SELECT m.position FROM m WHERE t.total > $2::bigint"
+	    "  ORDER BY m.position LIMIT " PAGE_SIZE_MAX_SQL
+	    "  OFFSET $2::bigint) x LIMIT $1::bigint) pg"
+	    "  JOIN doctor_list l ON l.position = pg.position) p ON true"
+	    " ORDER BY p.position", 3 },
 	MATCHING_LIST("doctor_list_sq", 4,
 	    BY_SPECIALITY(3) " AND " BY_NAME(4)),
 	MATCHING_LIST("doctor_list_hq", 4,

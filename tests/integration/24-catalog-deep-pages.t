@@ -98,6 +98,10 @@ SELECT count(*) FROM (
      s.id, s.slug::text, s.name
    FROM doctors d JOIN specialities s ON s.id = d.speciality_id)) diff
 SQL
+	is($t->psql('SELECT count(*) FROM doctor_list l FULL JOIN doctor_search '
+	    . 'n ON n.position = l.position WHERE n.name_lower IS DISTINCT '
+	    . 'FROM lower(l.name)'), 0,
+	    "doctor_search mirrors doctor_list ($what)");
 }
 
 # 457 doctors with many equal names (ties broken by id), 321 hospitals,
