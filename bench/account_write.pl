@@ -8,8 +8,9 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/../tests/lib";
+use lib "$FindBin::Bin/../tests/lib", "$FindBin::Bin/lib";
 use File::Temp qw(tempdir);
+use WrkResult qw(parse_wrk);
 use CexupTest;
 
 my $duration = $ENV{DURATION} // 15;
@@ -62,15 +63,7 @@ sub wrk_run {
 	local $ENV{BENCH_KEY} = $key;
 	local $ENV{BENCH_USER_ID} = $user_id;
 	my $out = `wrk -t2 -c$conns -d${duration}s --latency -s "$FindBin::Bin/wrk/$script" "$url" 2>&1`;
-	my %r;
-	($r{rps}) = $out =~ /Requests\/sec:\s+([\d.]+)/;
-	($r{p50}) = $out =~ /^\s+50%\s+(\S+)/m;
-	($r{p99}) = $out =~ /^\s+99%\s+(\S+)/m;
-	($r{requests}) = $out =~ /(\d+) requests in/;
-	($r{non2xx}) = $out =~ /Non-2xx or 3xx responses:\s+(\d+)/;
-	$r{non2xx} //= 0;
-	die "wrk failed:\n$out" unless $r{rps};
-	return \%r;
+	return parse_wrk($out);
 }
 
 my $st = wrk_run('static.lua', "$base/bench/update.json");

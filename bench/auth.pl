@@ -9,7 +9,8 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/../tests/lib";
+use lib "$FindBin::Bin/../tests/lib", "$FindBin::Bin/lib";
+use WrkResult qw(parse_wrk);
 use CexupTest;
 
 my $duration = $ENV{DURATION} // 20;
@@ -35,14 +36,7 @@ sub wrk_run {
 	local $ENV{BENCH_EMAIL} = $email;
 	local $ENV{BENCH_PASSWORD} = $password;
 	my $out = `wrk -t2 -c$conns -d${duration}s --latency -s "$FindBin::Bin/wrk/$script" "$base$path" 2>&1`;
-	my %r = (raw => $out);
-	($r{rps}) = $out =~ /Requests\/sec:\s+([\d.]+)/;
-	($r{p50}) = $out =~ /^\s+50%\s+(\S+)/m;
-	($r{p99}) = $out =~ /^\s+99%\s+(\S+)/m;
-	($r{requests}) = $out =~ /(\d+) requests in/;
-	($r{non2xx}) = $out =~ /Non-2xx or 3xx responses:\s+(\d+)/;
-	$r{non2xx} //= 0;
-	return \%r;
+	return parse_wrk($out);
 }
 
 my $login = wrk_run('login.lua', '/api/login');

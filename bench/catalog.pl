@@ -23,7 +23,8 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/../tests/lib";
+use lib "$FindBin::Bin/../tests/lib", "$FindBin::Bin/lib";
+use WrkResult qw(parse_wrk);
 use CexupTest qw(json_encode);
 use File::Temp qw(tempdir);
 
@@ -200,15 +201,7 @@ sub wrk_run {
 	my $cmd = "wrk -t$threads -c$conns -d${duration}s --latency "
 	    . join(' ', map { "'$_'" } @s) . " '$base$path' 2>&1";
 	my $out = `$cmd`;
-	my %r = (raw => $out);
-	($r{rps}) = $out =~ /Requests\/sec:\s+([\d.]+)/;
-	($r{p50}) = $out =~ /^\s+50%\s+(\S+)/m;
-	($r{p99}) = $out =~ /^\s+99%\s+(\S+)/m;
-	($r{requests}) = $out =~ /(\d+) requests in/;
-	($r{non2xx}) = $out =~ /Non-2xx or 3xx responses:\s+(\d+)/;
-	$r{non2xx} //= 0;
-	die "bench: wrk failed:\n$out" unless $r{rps};
-	return \%r;
+	return parse_wrk($out);
 }
 
 my @runs = (

@@ -24,7 +24,8 @@
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/../tests/lib";
+use lib "$FindBin::Bin/../tests/lib", "$FindBin::Bin/lib";
+use WrkResult qw(parse_wrk);
 use CexupTest;
 use Time::HiRes qw(sleep);
 
@@ -41,20 +42,6 @@ sub keepalive_edit {
 	    {$1include fastcgi_params;\n$1fastcgi_keep_conn on;}m;
 	die "bench: could not add keepalive ($n of 2 edits)\n" unless $n == 2;
 	return $text;
-}
-
-sub parse_wrk {
-	my ($out) = @_;
-	my %r = (raw => $out);
-	($r{rps}) = $out =~ /Requests\/sec:\s+([\d.]+)/;
-	($r{p50}) = $out =~ /^\s+50%\s+(\S+)/m;
-	($r{p99}) = $out =~ /^\s+99%\s+(\S+)/m;
-	($r{requests}) = $out =~ /(\d+) requests in/;
-	($r{non2xx}) = $out =~ /Non-2xx or 3xx responses:\s+(\d+)/;
-	($r{socket_errors}) = $out =~ /Socket errors:\s+(.*)/;
-	$r{non2xx} //= 0;
-	die "bench: wrk failed:\n$out" unless $r{rps};
-	return \%r;
 }
 
 # Starts wrk in the background; returns a function that waits for it.
