@@ -125,7 +125,8 @@ print "| round | keepalive | workers | speciality req/s (c16) | p50 | p99 "
 print "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
 for my $r (@rows) {
 	my ($round, $mode, $w, $thr, $sc, $sl, $rl, $fail, $which) = @$r;
-	printf "| %d | %s | %d | %.0f | %s | %s | %.0f | %s | %.0f | %d | %s | %d | %d%s |\n",
+	printf "| %d | %s | %d | %.0f | %s | %s | %.0f | %s | %.0f | %d | %s "
+	    . "| %d | %d%s |\n",
 	    $round, $mode, $w, $thr->{rps}, $thr->{p50}, $thr->{p99},
 	    $sc->{rps}, $sc->{p99},
 	    ($sl->{requests} - $sl->{non2xx}) / $duration, $sl->{non2xx},

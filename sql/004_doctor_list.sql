@@ -6,9 +6,10 @@
 -- a speciality one range of (speciality_id, speciality_position): ten rows
 -- read from one index, no join, no skipped entries however deep the page.
 -- Filtered lists (hospital, q) collect their matches here (names through
--- doctor_search) and sort them by the integer position.  On the scale data this cuts the statements'
--- PostgreSQL time to a third for unfiltered and speciality pages and
--- by half for a hospital (bench/RESULTS.md).
+-- doctor_search) and sort them by the integer position.  On the scale
+-- data this cuts the statements' PostgreSQL time to a third for
+-- unfiltered and speciality pages and by half for a hospital
+-- (bench/RESULTS.md).
 --
 -- The price is paid by writes: every statement that changes doctors, or
 -- the name or slug of a speciality, rebuilds the tables and their

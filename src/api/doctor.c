@@ -45,7 +45,7 @@
 	" p.years_of_practice, p.speciality_id, p.speciality_slug," \
 	" p.speciality_name"
 
-/* Filter conditions on doctor_list l; the argument is the parameter's number. */
+/* Filter conditions on doctor_list l; the argument: the parameter's number. */
 #define BY_SPECIALITY(n) \
 	"l.speciality_id = (SELECT id FROM specialities WHERE slug = $" #n ")"
 #define BY_HOSPITAL(n) \
