@@ -18,7 +18,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,10 +91,11 @@ tell_master(int status_fd, int state)
  * Waits until there is a request to read: on a connection nginx keeps open
  * (fastcgi_keep_conn; libfcgi then leaves ipcFd open after the request)
  * its next request can only come on that connection; otherwise on a new
- * connection.  False when woken for anything else (a signal, a connection
- * another worker took).
+ * connection.  1: a request to read; 0: woken for anything else (a signal,
+ * a connection another worker took); -1: the wait itself failed, and the
+ * worker should leave (the master starts another).
  */
-static bool
+static int
 wait_for_request(int ep, int listen_fd, int kept_fd)
 {
 	struct epoll_event ready[2];
@@ -108,21 +108,23 @@ wait_for_request(int ep, int listen_fd, int kept_fd)
 		pfd[1].fd = wake_pipe[0];
 		pfd[1].events = POLLIN;
 		if (poll(pfd, 2, -1) == -1) {
-			if (errno != EINTR)
-				log_warn("poll");
-			return false;
+			if (errno == EINTR)
+				return 0;
+			log_warn("poll");
+			return -1;
 		}
 		return pfd[0].revents != 0;
 	}
 	if ((n = epoll_wait(ep, ready, 2, -1)) == -1) {
-		if (errno != EINTR)
-			log_warn("epoll_wait");
-		return false;
+		if (errno == EINTR)
+			return 0;
+		log_warn("epoll_wait");
+		return -1;
 	}
 	for (i = 0; i < n; i++)
 		if (ready[i].data.fd == listen_fd)
-			return true;
-	return false;
+			return 1;
+	return 0;
 }
 
 void
@@ -174,7 +176,9 @@ worker_main(const struct config *cfg, int listen_fd, int status_fd,
 		log_fatal("epoll_ctl wake-up pipe");
 
 	while (!stop_requested) {
-		if (!wait_for_request(ep, listen_fd, fcgi.ipcFd))
+		if ((rc = wait_for_request(ep, listen_fd, fcgi.ipcFd)) == -1)
+			break;
+		if (rc == 0)
 			continue;
 		if (stop_requested)
 			break;
