@@ -28,9 +28,13 @@ passed=0 failed=0 skipped=0
 run_suite() {
 	local name=$1 dir=$2 rc=0 p f s
 	say "$name: make check"
+	# PIPESTATUS must be read right after the pipeline: `|| true` would
+	# replace it with true's status.
+	set +e
 	(cd "$dir" && make -s check -j1 VERBOSE=1 2>&1) | tee "$work/$name.out" |
-	    grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP|# )' || true
+	    grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP|# )'
 	rc=${PIPESTATUS[0]}
+	set -e
 	p=$(cat "$dir"/tests/*/*.trs 2>/dev/null | grep -c '^:test-result: PASS' || true)
 	f=$(cat "$dir"/tests/*/*.trs 2>/dev/null | grep -cE '^:test-result: (FAIL|ERROR|XPASS)' || true)
 	s=$(cat "$dir"/tests/*/*.trs 2>/dev/null | grep -c '^:test-result: SKIP' || true)
