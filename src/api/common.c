@@ -97,8 +97,7 @@ user_photo_url(struct request *req, const struct user_row *u)
 	if (u->avatar_sha256 == NULL)
 		return NULL;
 	if (*base == '\0')
-		base = arena_printf(req->arena, "%s://%s", req->scheme,
-		    req->host != NULL ? req->host : "localhost");
+		base = request_origin(req);
 	len = strlen(base);
 	while (len > 0 && base[len - 1] == '/')
 		len--;

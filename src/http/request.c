@@ -1,5 +1,5 @@
 /*
- * request.c - query string access.
+ * request.c - query string access, the request's origin.
  */
 #include <string.h>
 
@@ -75,4 +75,42 @@ request_query_param(struct request *req, const char *name, int *invalid)
 		return NULL;
 	}
 	return decoded;
+}
+
+/* Whether host ends in ":port" (after an IPv6 literal's "]"). */
+static int
+host_has_port(const char *host)
+{
+	const char *colon = strrchr(host, ':');
+	const char *bracket = strrchr(host, ']');
+
+	return colon != NULL && (bracket == NULL || colon > bracket) &&
+	    (host[0] == '[' || strchr(host, ':') == colon);
+}
+
+static int
+is_port(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9' || i >= 5)
+			return 0;
+	}
+	return i > 0;
+}
+
+const char *
+request_origin(struct request *req)
+{
+	const char *scheme = req->scheme != NULL ? req->scheme : "http";
+	const char *host = req->host != NULL && *req->host != '\0' ?
+	    req->host : "localhost";
+	const char *port = req->server_port;
+	const char *default_port = strcmp(scheme, "https") == 0 ? "443" : "80";
+
+	if (port == NULL || !is_port(port) || strcmp(port, default_port) == 0 ||
+	    host_has_port(host))
+		return arena_printf(req->arena, "%s://%s", scheme, host);
+	return arena_printf(req->arena, "%s://%s:%s", scheme, host, port);
 }

@@ -32,6 +32,7 @@ struct request {
 	const char		*remote_addr;
 	const char		*scheme;	/* "https" when HTTPS=on */
 	const char		*host;		/* HTTP_HOST */
+	const char		*server_port;	/* SERVER_PORT */
 	const char		*user_agent;
 
 	const char		*body;		/* NUL-terminated copy */
@@ -53,5 +54,14 @@ struct request {
  */
 const char	*request_query_param(struct request *, const char *name,
 		    int *invalid);
+
+/*
+ * "scheme://host[:port]" of this request, in the arena.  nginx passes
+ * HTTP_HOST as $host (Debian's fastcgi_params), which has no port, so the
+ * port nginx accepted on is added unless it is the scheme's default or the
+ * host already names one.  Behind a proxy that changes the port or scheme,
+ * the operator sets public_base_url instead.
+ */
+const char	*request_origin(struct request *);
 
 #endif

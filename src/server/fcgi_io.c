@@ -137,6 +137,7 @@ fcgi_handle(struct app *app, FCGX_Request *fcgi)
 	req.request_id = param(a, fcgi, "REQUEST_ID");
 	req.remote_addr = param(a, fcgi, "REMOTE_ADDR");
 	req.host = param(a, fcgi, "HTTP_HOST");
+	req.server_port = param(a, fcgi, "SERVER_PORT");
 	req.user_agent = param(a, fcgi, "HTTP_USER_AGENT");
 	https = FCGX_GetParam("HTTPS", fcgi->envp);
 	req.scheme = https != NULL && *https != '\0' ? "https" : "http";

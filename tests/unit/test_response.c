@@ -26,6 +26,32 @@ header(const struct response *r, const char *name)
 	return NULL;
 }
 
+static const struct {
+	const char *scheme, *host, *port, *want, *name;
+} origins[] = {
+	{ "https", "api.example.com", "443", "https://api.example.com",
+	  "origin: default https port omitted" },
+	{ "https", "api.example.com", "8443", "https://api.example.com:8443",
+	  "origin: another port added" },
+	{ "https", "api.example.com:9443", "8443",
+	  "https://api.example.com:9443", "origin: host naming its port kept" },
+	{ "https", "[::1]", "8443", "https://[::1]:8443",
+	  "origin: IPv6 literal gets the port" },
+	{ "https", "[::1]:9443", "8443", "https://[::1]:9443",
+	  "origin: IPv6 literal with a port is kept" },
+	{ "http", "localhost", "80", "http://localhost",
+	  "origin: default http port omitted" },
+	{ "http", "localhost", "443", "http://localhost:443",
+	  "origin: 443 is not http's default" },
+	{ "http", "localhost", "80; evil", "http://localhost",
+	  "origin: a port that is not digits is ignored" },
+	{ "http", "localhost", "123456", "http://localhost",
+	  "origin: more than five digits is ignored" },
+	{ "http", NULL, NULL, "http://localhost", "origin: no host, no port" },
+	{ NULL, "", "8080", "http://localhost:8080",
+	  "origin: no scheme, empty host" },
+};
+
 int
 main(void)
 {
@@ -35,6 +61,7 @@ main(void)
 	struct json_writer *w;
 	struct request req;
 	int invalid;
+	size_t i;
 
 	response_init(&r, a);
 	response_error(&r, 401, "Invalid email or password.",
@@ -107,6 +134,15 @@ main(void)
 	req.query = "email=%zz";
 	ok(request_query_param(&req, "email", &invalid) == NULL && invalid,
 	    "bad hex flagged");
+
+	for (i = 0; i < sizeof(origins) / sizeof(origins[0]); i++) {
+		memset(&req, 0, sizeof(req));
+		req.arena = a;
+		req.scheme = origins[i].scheme;
+		req.host = origins[i].host;
+		req.server_port = origins[i].port;
+		is_str(request_origin(&req), origins[i].want, origins[i].name);
+	}
 
 	arena_destroy(a);
 	return done_testing();
