@@ -112,7 +112,7 @@ throttle_record_failure(struct request *req, const char *key, int64_t user_id,
 	snprintf(threshold, sizeof(threshold), "%d", cfg->lockout_threshold);
 	snprintf(base, sizeof(base), "%d", cfg->lockout_base_seconds);
 	snprintf(max, sizeof(max), "%d", cfg->lockout_max_seconds);
-	snprintf(memory, sizeof(memory), "%d", THROTTLE_MEMORY_SECONDS);
+	snprintf(memory, sizeof(memory), "%d", cfg->lockout_memory_seconds);
 	params[0] = key;
 	params[1] = threshold;
 	params[2] = base;

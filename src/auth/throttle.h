@@ -8,7 +8,7 @@
  * lockout_base_seconds doubled per further failure, up to
  * lockout_max_seconds.  Attempts while locked are refused without being
  * counted; a successful login clears the counter.  A counter whose last
- * failure is older than THROTTLE_MEMORY_SECONDS starts again from one.
+ * failure is older than lockout_memory_seconds starts again from one.
  */
 #ifndef CEXUP_THROTTLE_H
 #define CEXUP_THROTTLE_H
@@ -22,7 +22,6 @@
 struct arena;
 struct request;
 
-#define THROTTLE_MEMORY_SECONDS	86400
 #define THROTTLE_KEY_MAX	300
 
 /*

@@ -76,6 +76,7 @@ static const struct key_spec keys[] = {
 	NUM(K_INT, lockout_threshold, 1, 1000, "5"),
 	NUM(K_INT, lockout_base_seconds, 1, 86400, "30"),
 	NUM(K_INT, lockout_max_seconds, 1, 604800, "900"),
+	NUM(K_INT, lockout_memory_seconds, 60, 2592000, "86400"),
 	NUM(K_LOGLEVEL, log_level, 0, 0, "info"),
 	STR(metrics_allow, "127.0.0.1 ::1"),
 	NUM(K_INT, api_key_cache_seconds, 0, 3600, "10"),
@@ -315,6 +316,11 @@ config_load(struct config *cfg, const char *path, char *err, size_t errsize)
 	if (cfg->lockout_max_seconds < cfg->lockout_base_seconds) {
 		snprintf(err, errsize,
 		    "lockout_max_seconds must be >= lockout_base_seconds");
+		return -1;
+	}
+	if (cfg->lockout_memory_seconds < cfg->lockout_max_seconds) {
+		snprintf(err, errsize,
+		    "lockout_memory_seconds must be >= lockout_max_seconds");
 		return -1;
 	}
 	return 0;

@@ -56,6 +56,7 @@ struct config {
 	int		lockout_threshold;	/* failures before locking */
 	int		lockout_base_seconds;
 	int		lockout_max_seconds;
+	int		lockout_memory_seconds;
 
 	int		log_level;		/* LOG_ERR .. LOG_DEBUG */
 	char		metrics_allow[512];	/* who may GET /api/metrics */

@@ -9,9 +9,10 @@ use Test::More;
 use Time::HiRes qw(sleep);
 use CexupTest;
 
-my ($THRESHOLD, $BASE, $MAX) = (3, 2, 4);
+my ($THRESHOLD, $BASE, $MAX, $MEMORY) = (3, 2, 4, 600);
 my $t = CexupTest->new(config => { lockout_threshold => $THRESHOLD,
-    lockout_base_seconds => $BASE, lockout_max_seconds => $MAX });
+    lockout_base_seconds => $BASE, lockout_max_seconds => $MAX,
+    lockout_memory_seconds => $MEMORY });
 
 my @LOCKED = ('Too many login attempts.', undef);
 
@@ -95,6 +96,26 @@ is($res->{headers}{'retry-after'}, $MAX, "capped at lockout_max_seconds");
 	my $locked_until = $t->psql("SELECT locked_until > now() FROM "
 	    . "login_failures WHERE key = '$ukey'");
 	is($locked_until, 't', 'the lock is a row in login_failures');
+}
+
+# ---- failures are forgotten lockout_memory_seconds after the last one
+{
+	my $age = sub {
+		$t->psql("UPDATE login_failures SET last_failure_at = now() - "
+		    . "interval '$_[0] seconds', locked_until = NULL "
+		    . "WHERE key = '$ukey'");
+	};
+	my $before = counter($ukey);
+	$age->($MEMORY - 60);
+	is(patient('locky', 'still remembered')->{status}, 401,
+	    'a failure within lockout_memory_seconds');
+	is(counter($ukey), $before + 1, '  adds to the counter');
+	$age->($MEMORY + 60);
+	is(patient('locky', 'long forgotten')->{status}, 401,
+	    'a failure after lockout_memory_seconds');
+	is(counter($ukey), 1, '  starts the counter again from one');
+	is(patient('locky', $pw)->{status}, 200,
+	    '  so the right password works again');
 }
 
 # ---- failures are recorded without passwords

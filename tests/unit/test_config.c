@@ -90,6 +90,12 @@ main(void)
 	write_config("lockout_base_seconds = 100\nlockout_max_seconds = 10\n");
 	ok(config_load(&cfg, path, err, sizeof(err)) == -1,
 	    "max below base: %s", err);
+	write_config("lockout_max_seconds = 3600\nlockout_memory_seconds = 600\n");
+	ok(config_load(&cfg, path, err, sizeof(err)) == -1,
+	    "memory below max: %s", err);
+	write_config("lockout_memory_seconds = 1200\n");
+	ok(config_load(&cfg, path, err, sizeof(err)) == 0 &&
+	    cfg.lockout_memory_seconds == 1200, "lockout memory set");
 	ok(config_load(&cfg, "/nonexistent/cexup.conf", err,
 	    sizeof(err)) == -1, "missing file: %s", err);
 
