@@ -6,11 +6,18 @@
 --
 -- Loaded with psql after the migrations (scripts/start.sh, or
 -- CexupTest->new(demo => 1)).  Dates are relative to today, so the
--- bookings stay in the future whenever this is loaded.
+-- bookings stay in the future whenever this is loaded.  Schedules are in
+-- local time: pass the server's time zone as `psql -v timezone=...` when
+-- it is not Asia/Jakarta, so that bookings fall on schedule slots.
 --
 -- Demo accounts (password: cexup-doctor-demo, see README "Demo data"):
 --   doctors:  <doctor slug>@doctors.cexup.example, role doctor
 --   patients: <first name>@patients.cexup.example, role patient
+
+\if :{?timezone}
+\else
+\set timezone 'Asia/Jakarta'
+\endif
 
 BEGIN;
 
@@ -344,7 +351,7 @@ FROM (VALUES
 	('Mira Kusnadi', 'mira', 'Medan')
     ) AS v(name, login, city);
 
--- Bookings for the next 14 days (Jakarta dates): at about half of the
+-- Bookings for the next 14 days (dates in the server's time zone): at about half of the
 -- practices, the first and third slot of each session on every second
 -- day, so lists of times show booked slots next to free ones.
 INSERT INTO appointments (doctor_has_hospital_id, doctor_id, patient_id,
@@ -357,12 +364,12 @@ SELECT dh.id, dh.doctor_id,
 FROM doctor_has_hospital dh
 JOIN doctor_schedules sc ON sc.doctor_has_hospital_id = dh.id
 CROSS JOIN generate_series(1, 14) AS ahead(days)
-CROSS JOIN LATERAL (SELECT (now() AT TIME ZONE 'Asia/Jakarta')::date
+CROSS JOIN LATERAL (SELECT (now() AT TIME ZONE :'timezone')::date
     + ahead.days AS day) AS d
 CROSS JOIN LATERAL (VALUES (0), (2)) AS k(slot_index)
 CROSS JOIN LATERAL (SELECT ((d.day + sc.start_time)
     + make_interval(mins => sc.slot_minutes * k.slot_index))
-    AT TIME ZONE 'Asia/Jakarta' AS starts_at) AS slot
+    AT TIME ZONE :'timezone' AS starts_at) AS slot
 CROSS JOIN LATERAL (SELECT (ARRAY['rani', 'joko', 'lestari', 'bagus',
     'mira'])[1 + (dh.id + ahead.days + k.slot_index) % 5] AS login) AS pt
 WHERE dh.id % 2 = 1
@@ -506,9 +513,9 @@ SELECT a.slug, a.title, a.excerpt, a.body,
 	'https://cdn.cexup.example/articles/' || a.slug || '.jpg', a.author,
 	CASE WHEN a.draft THEN 'draft' ELSE 'published' END,
 	CASE WHEN a.draft THEN NULL
-	     ELSE ((now() AT TIME ZONE 'Asia/Jakarta')::date - 2 * a.n
+	     ELSE ((now() AT TIME ZONE :'timezone')::date - 2 * a.n
 		+ time '09:00' + make_interval(mins => a.n))
-		AT TIME ZONE 'Asia/Jakarta' END
+		AT TIME ZONE :'timezone' END
 FROM demo_article a ORDER BY a.n DESC;
 
 COMMIT;

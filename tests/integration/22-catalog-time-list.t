@@ -254,4 +254,31 @@ $res = $k->request('POST', $PATH, json => { doctor_has_hospital_id => 1,
 is($res->{status}, 400, "yesterday in $zone is 400");
 $k->stop;
 
+# ---- the demo bookings follow the configured time zone: each one is a
+# slot of its schedule there, shown as booked
+{
+	my $zone = 'America/New_York';
+	my $d = CexupTest->new(demo => 1, config => { timezone => $zone });
+	$d->psql("INSERT INTO api_clients (name, key_hash) VALUES ('test', "
+	    . "sha256(convert_to('$KEY', 'UTF8')))");
+	my @bookings = split /\n/, $d->psql("SELECT doctor_has_hospital_id "
+	    . "|| ' ' || to_char(starts_at AT TIME ZONE '$zone', "
+	    . "'YYYY-MM-DD HH24:MI') || ' ' || appointment FROM appointments "
+	    . 'ORDER BY id LIMIT 5');
+	is(scalar @bookings, 5, 'the demo has bookings');
+	my @missing;
+	for my $b (@bookings) {
+		my ($dhh, $date, $start, $type) = split / /, $b;
+		my $r = $d->request('POST', $PATH, json => {
+		    doctor_has_hospital_id => $dhh + 0, date => $date },
+		    headers => { 'x-api-key' => $KEY });
+		push @missing, $b unless grep { $_->{start} eq $start
+		    && $_->{appointment} eq $type && !$_->{available} }
+		    @{ $r->{json}{data}{slots} // [] };
+	}
+	is_deeply(\@missing, [], "in $zone, each demo booking is a booked "
+	    . 'slot of the time list');
+	$d->stop;
+}
+
 done_testing();

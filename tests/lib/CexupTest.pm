@@ -360,7 +360,8 @@ sub _load_demo {
 		my ($rc, $out) = $self->_run(undef, 'psql', '-X', '-q',
 		    '-v', 'ON_ERROR_STOP=1', '-h', $self->{pg_sockdir},
 		    '-p', $self->{pg_port}, '-U', 'postgres', '-d', 'cexup',
-		    '-f', $f);
+		    '-v', 'timezone=' . ($self->{config}{timezone}
+		    // 'Asia/Jakarta'), '-f', $f);
 		$self->_setup_failed("loading $f failed:\n$out") if $rc;
 	}
 }
