@@ -83,11 +83,28 @@ struct frame {
 
 struct pctx {
 	struct arena		*arena;
+	yajl_handle		 handle;
 	struct frame		 stack[JSON_MAX_DEPTH];
 	size_t			 depth;
 	struct json_value	*root;
+	size_t			 root_end;	/* offset just past the root */
+	bool			 finishing;	/* in yajl_complete_parse */
+	size_t			 text_len;
 	const char		*err;		/* our reason when we cancel */
 };
+
+/*
+ * Records where the top-level value ended.  yajl accepts an unterminated
+ * string after it (`{"a":1}"junk`: its lexer still waits for the closing
+ * quote when the input ends), so json_parse checks that only whitespace
+ * follows.  A value completed while finishing (a bare number) ends the text.
+ */
+static void
+root_complete(struct pctx *p)
+{
+	p->root_end = p->finishing ? p->text_len :
+	    yajl_get_bytes_consumed(p->handle);
+}
 
 static struct json_value *
 new_value(struct pctx *p, enum json_type t)
@@ -146,6 +163,8 @@ cb_null(void *ctx)
 {
 	struct pctx	*p = ctx;
 
+	if (p->depth == 0)
+		root_complete(p);
 	return attach(p, new_value(p, JSON_NULL));
 }
 
@@ -156,6 +175,8 @@ cb_boolean(void *ctx, int b)
 	struct json_value	*v = new_value(p, JSON_BOOL);
 
 	v->u.boolean = b != 0;
+	if (p->depth == 0)
+		root_complete(p);
 	return attach(p, v);
 }
 
@@ -167,6 +188,8 @@ cb_number(void *ctx, const char *s, size_t len)
 
 	v->u.number.text = arena_strndup(p->arena, s, len);
 	v->u.number.len = len;
+	if (p->depth == 0)
+		root_complete(p);
 	return attach(p, v);
 }
 
@@ -184,6 +207,8 @@ cb_string(void *ctx, const unsigned char *s, size_t len)
 	v->u.string.ptr = arena_strndup(p->arena, (const char *)s, len);
 	v->u.string.len = len;
 	v->u.string.has_nul = memchr(s, '\0', len) != NULL;
+	if (p->depth == 0)
+		root_complete(p);
 	return attach(p, v);
 }
 
@@ -244,7 +269,8 @@ cb_end(void *ctx)
 {
 	struct pctx	*p = ctx;
 
-	p->depth--;
+	if (--p->depth == 0)
+		root_complete(p);
 	return 1;
 }
 
@@ -302,14 +328,18 @@ json_parse(struct arena *a, const char *text, size_t len, const char **errstr)
 
 	memset(&p, 0, sizeof(p));
 	p.arena = a;
+	p.text_len = len;
 	/* Default allocator for yajl's own state: always freed below. */
 	if ((h = yajl_alloc(&parse_callbacks, NULL, &p)) == NULL) {
 		fprintf(stderr, "cexup-api: yajl_alloc failed\n");
 		abort();
 	}
+	p.handle = h;
 	st = yajl_parse(h, (const unsigned char *)text, len);
-	if (st == yajl_status_ok)
+	if (st == yajl_status_ok) {
+		p.finishing = true;
 		st = yajl_complete_parse(h);
+	}
 	if (st != yajl_status_ok) {
 		if (st == yajl_status_client_canceled && p.err != NULL)
 			err = p.err;
@@ -317,6 +347,14 @@ json_parse(struct arena *a, const char *text, size_t len, const char **errstr)
 			err = yajl_reason(a, h, text, len);
 	} else if (p.root == NULL || p.depth != 0)
 		err = "incomplete JSON text";	/* cannot happen; be safe */
+	else {
+		for (i = p.root_end; i < len; i++)
+			if (text[i] != ' ' && text[i] != '\t' &&
+			    text[i] != '\n' && text[i] != '\r') {
+				err = "parse error: trailing garbage";
+				break;
+			}
+	}
 	yajl_free(h);
 
 	if (err != NULL) {

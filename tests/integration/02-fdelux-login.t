@@ -148,6 +148,12 @@ my %kind = (
 	"{'email':'a'}"		=> 'malformed JSON',
 	'{} {}'			=> 'malformed JSON',
 	'{}x'			=> 'malformed JSON',
+	# an unterminated string after the object (yajl waits for its end)
+	'{"email":"a@example.com","password":"password1"}"'
+				=> 'malformed JSON',
+	"{\"email\":\"a\@example.com\",\"password\":\"password1\"}\"\xf7"
+				=> 'malformed JSON',
+	'42"x'			=> 'malformed JSON',
 	'nul'			=> 'malformed JSON',
 	'hello'			=> 'malformed JSON',
 	''			=> 'malformed JSON',

@@ -184,7 +184,11 @@ test_malformed(void)
 		"Infinity", "-", "+1", ".5", "1.", "01", "0x10", "1e", "\"abc",
 		"\"\\x\"", "\"\\u12\"", "{\"a\":1}}", "{\"a\":1} x", "{}{}",
 		"[] []", "1 2", "{} //c", "/* c */ {}", "{\"a\":1 /*c*/}",
-		"\"tab\there\"", "\"nl\nhere\"", "[1,,2]", "{,}"
+		"\"tab\there\"", "\"nl\nhere\"", "[1,,2]", "{,}",
+		/* An unterminated string after the value: yajl waits for
+		 * its end and accepts (found by fuzz_json). */
+		"{\"a\":1}\"", "{\"a\":1}\"junk", "[1] \"x", "2\"abc",
+		"\"s\"\"", "true\"", "2\"\xf7\x9f\x80\x80"
 	};
 	size_t	 i;
 
@@ -196,6 +200,9 @@ test_malformed(void)
 	bad("\0{}", 3, "leading NUL");
 	bad("\"a\0b\"", 5, "raw NUL inside string");
 	ok(json_parse(A, "{}", 2, NULL) != NULL, "NULL errstr is allowed");
+	ok(parse(" 2 ") != NULL && parse("2") != NULL && parse("\"s\"\n") &&
+	    parse("[1] \r\n") != NULL && parse("{}\t") != NULL,
+	    "whitespace after a value is fine");
 	ok(json_parse(A, "{", 1, NULL) == NULL, "NULL errstr on failure");
 }
 
