@@ -2,18 +2,25 @@
 # scripts/test.sh - the whole test suite, from a fresh Debian 12 machine:
 # installs what is missing, builds out of tree, runs `make check` (unit tests
 # and the integration tests through nginx and a throwaway PostgreSQL), then
-# the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer.
+# the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer,
+# then each libFuzzer target for FUZZ_SECONDS (default 30; scripts/fuzz.sh).
 # Build directories are removed at the end unless KEEP_BUILD=1.
 #
-# Usage: scripts/test.sh [--no-sanitizers]
+# Usage: scripts/test.sh [--no-sanitizers] [--no-fuzz]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 
-sanitizers=1
-[ "${1:-}" = "--no-sanitizers" ] && sanitizers=0
+sanitizers=1 fuzz=1
+for arg in "$@"; do
+	case $arg in
+	--no-sanitizers) sanitizers=0 ;;
+	--no-fuzz) fuzz=0 ;;
+	*) die "usage: scripts/test.sh [--no-sanitizers] [--no-fuzz]" ;;
+	esac
+done
 
 ensure_packages $BUILD_PACKAGES $RUN_PACKAGES $TEST_PACKAGES
 stop_system_postgres
@@ -53,6 +60,19 @@ if [ "$sanitizers" = 1 ]; then
 	# The sanitizer build skips the valgrind test: the two do not mix.
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 CEXUP_SKIP_VALGRIND=1 \
 	    run_suite sanitizers "$work/asan"
+fi
+
+if [ "$fuzz" = 1 ]; then
+	say "fuzzing"
+	set +e
+	FUZZ_SECONDS=${FUZZ_SECONDS:-30} "$here/fuzz.sh" | tee "$work/fuzz.out"
+	rc=${PIPESTATUS[0]}
+	set -e
+	p=$(grep -c '^PASS: fuzz_' "$work/fuzz.out" || true)
+	f=$(grep -c '^FAIL: fuzz_' "$work/fuzz.out" || true)
+	say "fuzz: $p passed, $f failed (exit $rc)"
+	passed=$((passed + p)); failed=$((failed + f))
+	[ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
 fi
 
 echo
