@@ -126,6 +126,9 @@ attach(struct pctx *p, struct json_value *v)
 
 	if (p->depth == 0) {
 		p->root = v;
+		/* A scalar is complete here; a container when it closes. */
+		if (v->type != JSON_OBJECT && v->type != JSON_ARRAY)
+			root_complete(p);
 		return 1;
 	}
 	f = &p->stack[p->depth - 1];
@@ -163,8 +166,6 @@ cb_null(void *ctx)
 {
 	struct pctx	*p = ctx;
 
-	if (p->depth == 0)
-		root_complete(p);
 	return attach(p, new_value(p, JSON_NULL));
 }
 
@@ -175,8 +176,6 @@ cb_boolean(void *ctx, int b)
 	struct json_value	*v = new_value(p, JSON_BOOL);
 
 	v->u.boolean = b != 0;
-	if (p->depth == 0)
-		root_complete(p);
 	return attach(p, v);
 }
 
@@ -188,8 +187,6 @@ cb_number(void *ctx, const char *s, size_t len)
 
 	v->u.number.text = arena_strndup(p->arena, s, len);
 	v->u.number.len = len;
-	if (p->depth == 0)
-		root_complete(p);
 	return attach(p, v);
 }
 
@@ -207,8 +204,6 @@ cb_string(void *ctx, const unsigned char *s, size_t len)
 	v->u.string.ptr = arena_strndup(p->arena, (const char *)s, len);
 	v->u.string.len = len;
 	v->u.string.has_nul = memchr(s, '\0', len) != NULL;
-	if (p->depth == 0)
-		root_complete(p);
 	return attach(p, v);
 }
 
@@ -307,6 +302,13 @@ yajl_reason(struct arena *a, yajl_handle h, const char *text, size_t len)
 	return r;
 }
 
+/* Whitespace as RFC 8259 defines it. */
+static int
+is_json_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 struct json_value *
 json_parse(struct arena *a, const char *text, size_t len, const char **errstr)
 {
@@ -316,10 +318,8 @@ json_parse(struct arena *a, const char *text, size_t len, const char **errstr)
 	const char	*err = NULL;
 	size_t		 i;
 
-	for (i = 0; i < len; i++)
-		if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' &&
-		    text[i] != '\r')
-			break;
+	for (i = 0; i < len && is_json_space(text[i]); i++)
+		;
 	if (i == len) {
 		if (errstr != NULL)
 			*errstr = "empty JSON text";
@@ -348,12 +348,10 @@ json_parse(struct arena *a, const char *text, size_t len, const char **errstr)
 	} else if (p.root == NULL || p.depth != 0)
 		err = "incomplete JSON text";	/* cannot happen; be safe */
 	else {
-		for (i = p.root_end; i < len; i++)
-			if (text[i] != ' ' && text[i] != '\t' &&
-			    text[i] != '\n' && text[i] != '\r') {
-				err = "parse error: trailing garbage";
-				break;
-			}
+		for (i = p.root_end; i < len && is_json_space(text[i]); i++)
+			;
+		if (i < len)
+			err = "parse error: trailing garbage";
 	}
 	yajl_free(h);
 
