@@ -5,7 +5,7 @@
 # (kept, and named in the output) and fails the run.  MERGE=1 adds the new
 # interesting inputs to tests/fuzz/corpus/, where make check replays them.
 #
-# Usage: scripts/fuzz.sh [json|token|query|avatar ...]
+# Usage: scripts/fuzz.sh [json|token|query|avatar|import ...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
@@ -14,7 +14,7 @@ src=$(cd "$here/.." && pwd)
 
 seconds=${FUZZ_SECONDS:-60}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(json token query avatar)
+[ ${#targets[@]} -gt 0 ] || targets=(json token query avatar import)
 
 ensure_packages $BUILD_PACKAGES clang
 work=$(mktemp -d /tmp/cexup-fuzz.XXXXXX)
