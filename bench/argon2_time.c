@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "auth/password.h"
-#include "server/config.h"
+#include "app/config.h"
 
 static int
 compare_double(const void *a, const void *b)

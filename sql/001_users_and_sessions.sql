@@ -48,8 +48,8 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user_id_idx ON sessions (user_id);
 
--- Refresh tokens: SHA-256 only.  A spent token keeps its row (spent_at,
--- replaced_by) so that presenting it again is recognised as reuse.
+-- Refresh tokens: SHA-256 only.  A spent token keeps its row (spent_at)
+-- so that presenting it again is recognised as reuse.
 CREATE TABLE refresh_tokens (
 	token_hash	bytea PRIMARY KEY CHECK (length(token_hash) = 32),
 	session_id	uuid NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,

@@ -6,8 +6,9 @@
 -- Every list route reads one page through an index (see the comments at
 -- each index) and takes its unfiltered `total` from catalog_counts, kept
 -- exact by statement-level triggers, so no request counts a whole table.
--- Deep pages of the unfiltered lists start from catalog_page_marks, so no
--- page skips more than a hundred index entries however long the list.
+-- Deep pages of hospitals and articles start from catalog_page_marks, so
+-- no page skips more than a hundred index entries however long the list;
+-- the doctors' marks were replaced by doctor_list in 004_doctor_list.sql.
 
 -- Trigram index for the case-insensitive name search of POST /api/doctor.
 -- A trusted extension since PostgreSQL 13: the database owner may create it.

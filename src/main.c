@@ -14,14 +14,14 @@
 #include <unistd.h>
 
 #include "api/routes.h"
+#include "app/config.h"
 #include "auth/password.h"
 #include "auth/token.h"
 #include "cli/apikey.h"
 #include "cli/import_users.h"
 #include "core/base64.h"
 #include "core/log.h"
-#include "server/app.h"
-#include "server/config.h"
+#include "server/app_setup.h"
 #include "server/master.h"
 #include "server/migrate.h"
 

@@ -3,9 +3,10 @@
  * GET /api/me, POST /api/update/{role}, POST /api/token/refresh and
  * POST /api/logout.
  *
- * The access token is verified in memory (bearer.c); then one statement
- * both checks that the token's session is live and reads or changes the
- * user, so a revoked session is refused at no extra round trip.
+ * The access token is verified in memory (http/bearer.c); then one
+ * statement both checks that the token's session is live and reads or
+ * changes the user, so a revoked session is refused at no extra round
+ * trip.
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -14,19 +15,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/common.h"
 #include "api/handlers.h"
-#include "auth/bearer.h"
+#include "api/login.h"
+#include "api/user.h"
+#include "app/app.h"
+#include "app/config.h"
+#include "auth/caller.h"
 #include "auth/session.h"
 #include "core/arena.h"
 #include "core/db.h"
 #include "core/json.h"
 #include "core/validate.h"
+#include "http/bearer.h"
+#include "http/param.h"
 #include "http/request.h"
 #include "http/response.h"
-#include "server/app.h"
 
-#define NAME_MAX_BYTES		255
 #define ADDRESS_MAX_BYTES	500
 #define ID_NUMBER_MAX_BYTES	32
 
@@ -68,17 +72,9 @@ respond_user(struct request *req, struct response *resp, const char *message,
 	w = envelope_begin(resp, message);
 	json_w_object_open(w);
 	json_w_key(w, "user");
-	write_user_cexup(req, w, &user);
+	user_write_cexup(req, w, &user);
 	json_w_object_close(w);
 	envelope_finish(resp, 200, w);
-}
-
-static void
-session_params(const struct bearer *b, char uid[24], const char **params)
-{
-	snprintf(uid, 24, "%" PRId64, b->user_id);
-	params[0] = b->claims.sid;
-	params[1] = uid;
 }
 
 /* ---- GET /api/me ---- */
@@ -88,23 +84,13 @@ handle_me(struct request *req, struct response *resp)
 {
 	struct bearer b;
 	const char *params[2];
-	char uid[24];
-	enum db_status st;
 	PGresult *res;
 
 	if (!bearer_authenticate(req, resp, &b))
 		return;
-	req->user_id = b.user_id;
-	session_params(&b, uid, params);
-	res = db_exec(req->app->db, req->arena, &current_user, params, &st);
-	if (res == NULL) {
-		respond_db_failure(resp, st);
+	if ((res = bearer_query(req, resp, &b, &current_user, params, NULL,
+	    NULL)) == NULL)
 		return;
-	}
-	if (PQntuples(res) != 1) {
-		respond_session_revoked(resp);
-		return;
-	}
 	respond_user(req, resp, "OK", res);
 }
 
@@ -119,32 +105,18 @@ static const char *
 optional_string(struct request *req, struct field_errors *fe,
     const char *field, size_t max, size_t *len, bool *bad)
 {
-	struct str_field f = body_string(req, field);
+	const char *v = NULL;
 
 	*len = 0;
-	if (f.state == FIELD_ABSENT)
-		return NULL;
-	*bad = true;
-	if (f.state == FIELD_WRONG_TYPE)
-		field_error_add(fe, field, arena_printf(req->arena,
-		    "The %s must be a string.", field));
-	else if (f.has_nul)
-		field_error_add(fe, field, arena_printf(req->arena,
-		    "The %s must not contain NUL characters.", field));
-	else {
-		const char *v = trimmed(req, f.s, f.len, len);
-
-		if (*len == 0)
-			field_error_add(fe, field, arena_printf(req->arena,
-			    "The %s must not be empty.", field));
-		else if (*len > max)
-			field_error_add(fe, field, arena_printf(req->arena,
-			    "The %s may not be greater than %zu bytes.", field,
-			    max));
-		else {
-			*bad = false;
-			return v;
-		}
+	switch (param_string(req, fe, field, PARAM_TRIM | PARAM_NONBLANK, max,
+	    &v, len)) {
+	case PARAM_PRESENT:
+		return v;
+	case PARAM_INVALID:
+		*bad = true;
+		break;
+	case PARAM_ABSENT:
+		break;
 	}
 	return NULL;
 }
@@ -173,19 +145,13 @@ static bool
 read_profile_update(struct request *req, struct field_errors *fe,
     struct profile_update *u)
 {
-	const struct json_value *v = json_get(req->json, "user_id");
 	bool bad = false, type_bad = false, number_bad = false;
 	size_t len;
 
 	memset(u, 0, sizeof(*u));
-	if (v == NULL || v->type == JSON_NULL)
-		field_error_add(fe, "user_id",
-		    "The user_id field is required.");
-	else if (json_as_int64(v, true, &u->user_id) == -1 || u->user_id <= 0)
-		field_error_add(fe, "user_id",
-		    "The user_id must be a positive integer.");
-
-	u->name = optional_string(req, fe, "name", NAME_MAX_BYTES, &len, &bad);
+	(void)param_body_id(req, fe, "user_id", &u->user_id);
+	u->name = optional_string(req, fe, "name", USER_NAME_MAX_BYTES, &len,
+	    &bad);
 	u->address = optional_string(req, fe, "address", ADDRESS_MAX_BYTES,
 	    &len, &bad);
 	u->gender = optional_string(req, fe, "gender", 16, &len, &bad);
@@ -233,8 +199,6 @@ handle_update_profile(struct request *req, struct response *resp)
 	struct profile_update u;
 	struct field_errors fe;
 	struct bearer b;
-	char uid[24];
-	enum db_status st;
 	PGresult *res;
 
 	/* CONTRACT §9: an unknown {role} is an unknown route. */
@@ -245,12 +209,11 @@ handle_update_profile(struct request *req, struct response *resp)
 	}
 	field_errors_init(&fe, req->arena);
 	if (!read_profile_update(req, &fe, &u)) {
-		respond_invalid_fields(resp, &fe);
+		response_invalid(resp, &fe);
 		return;
 	}
 	if (!bearer_authenticate(req, resp, &b))
 		return;
-	req->user_id = b.user_id;
 	if (strcmp(b.claims.role, role) != 0) {
 		response_error(resp, 403, "Forbidden.",
 		    "The role in the path does not match your account.");
@@ -262,22 +225,15 @@ handle_update_profile(struct request *req, struct response *resp)
 		return;
 	}
 
-	session_params(&b, uid, params);
 	params[2] = u.name;
 	params[3] = u.address;
 	params[4] = u.gender;
 	params[5] = u.phone;
 	params[6] = u.id_type;
 	params[7] = u.id_number;
-	res = db_exec(req->app->db, req->arena, &update_user, params, &st);
-	if (res == NULL) {
-		respond_db_failure(resp, st);
+	if ((res = bearer_query(req, resp, &b, &update_user, params, NULL,
+	    NULL)) == NULL)
 		return;
-	}
-	if (PQntuples(res) != 1) {
-		respond_session_revoked(resp);
-		return;
-	}
 	respond_user(req, resp, "Profile updated", res);
 }
 
@@ -288,28 +244,23 @@ handle_token_refresh(struct request *req, struct response *resp)
 {
 	struct issued_tokens tokens;
 	enum refresh_result result;
+	struct auth_caller caller;
 	struct field_errors fe;
 	struct json_writer *w;
-	struct str_field f = body_string(req, "refresh_token");
 	enum db_status st;
 	const char *token;
 
 	field_errors_init(&fe, req->arena);
-	if (f.state == FIELD_ABSENT || (f.state == FIELD_STRING && f.len == 0))
-		field_error_add(&fe, "refresh_token",
-		    "The refresh_token field is required.");
-	else if (f.state == FIELD_WRONG_TYPE)
-		field_error_add(&fe, "refresh_token",
-		    "The refresh_token must be a string.");
-	if (field_errors_any(&fe)) {
-		respond_invalid_fields(resp, &fe);
+	if (param_string(req, &fe, "refresh_token", PARAM_REQUIRED, SIZE_MAX,
+	    &token, NULL) != PARAM_PRESENT) {
+		response_invalid(resp, &fe);
 		return;
 	}
-	/* A NUL-bearing string is simply not one of ours. */
-	token = f.has_nul ? "" : f.s;
-	st = session_refresh(req, token, &tokens, &result, &req->user_id);
+	request_caller(req, &caller);
+	st = session_refresh(&caller, &req->app->ring, &req->app->cfg->session,
+	    token, &tokens, &result, &req->user_id);
 	if (st != DB_OK) {
-		respond_db_failure(resp, st);
+		response_db_failure(resp, st);
 		return;
 	}
 	switch (result) {
@@ -330,7 +281,7 @@ handle_token_refresh(struct request *req, struct response *resp)
 	w = envelope_begin(resp, "Token refreshed");
 	json_w_object_open(w);
 	json_w_key(w, "token");
-	write_token(w, &tokens);
+	login_write_tokens(w, &tokens);
 	json_w_object_close(w);
 	envelope_finish(resp, 200, w);
 }
@@ -340,6 +291,7 @@ handle_token_refresh(struct request *req, struct response *resp)
 void
 handle_logout(struct request *req, struct response *resp)
 {
+	struct auth_caller caller;
 	struct json_writer *w;
 	struct bearer b;
 	enum db_status st;
@@ -347,14 +299,14 @@ handle_logout(struct request *req, struct response *resp)
 
 	if (!bearer_authenticate(req, resp, &b))
 		return;
-	req->user_id = b.user_id;
-	if ((st = session_revoke(req, b.claims.sid, b.user_id, &revoked)) !=
-	    DB_OK) {
-		respond_db_failure(resp, st);
+	request_caller(req, &caller);
+	if ((st = session_revoke(&caller, b.claims.sid, b.user_id,
+	    &revoked)) != DB_OK) {
+		response_db_failure(resp, st);
 		return;
 	}
 	if (!revoked) {
-		respond_session_revoked(resp);
+		bearer_respond_revoked(resp);
 		return;
 	}
 	w = envelope_begin(resp, "Logged out");

@@ -3,13 +3,14 @@
  * and POST|GET /api/article/show (one published article) (CONTRACT §3,
  * §5, §9).  A draft is invisible: its slug answers 404 like an unknown one.
  */
+#include "api/catalog.h"
 #include "api/handlers.h"
-#include "api/list.h"
+#include "api/page.h"
+#include "app/app.h"
 #include "core/db.h"
 #include "core/json.h"
 #include "http/request.h"
 #include "http/response.h"
-#include "server/app.h"
 
 /* ISO 8601 in UTC, e.g. 2024-05-01T03:00:00Z. */
 #define ISO_UTC(col) \
@@ -59,7 +60,7 @@ static void
 write_article_summary(struct json_writer *w, const PGresult *res, int row,
     int col)
 {
-	json_w_kv_int(w, "id", col_int(res, row, col));
+	json_w_kv_int(w, "id", db_int(res, row, col));
 	json_w_kv_string(w, "slug", db_value(res, row, col + 1));
 	json_w_kv_string(w, "title", db_value(res, row, col + 2));
 	json_w_kv_string(w, "excerpt", db_value(res, row, col + 3));
@@ -71,7 +72,7 @@ write_article_summary(struct json_writer *w, const PGresult *res, int row,
 void
 handle_article_list(struct request *req, struct response *resp)
 {
-	respond_page_list(req, resp, &article_list, write_article_summary);
+	page_respond_list(req, resp, &article_list, write_article_summary);
 }
 
 void
@@ -80,7 +81,7 @@ handle_article_show(struct request *req, struct response *resp)
 	struct json_writer *w;
 	PGresult *res;
 
-	if ((res = fetch_by_slug(req, resp, &article_show,
+	if ((res = catalog_fetch_by_slug(req, resp, &article_show,
 	    "Article not found.", "No published article has this slug.")) == NULL)
 		return;
 	w = envelope_begin(resp, "OK");

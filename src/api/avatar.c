@@ -10,22 +10,24 @@
 
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "api/avatar.h"
-#include "api/common.h"
 #include "api/handlers.h"
-#include "auth/bearer.h"
+#include "api/user.h"
+#include "app/app.h"
 #include "core/arena.h"
 #include "core/base64.h"
 #include "core/db.h"
 #include "core/json.h"
+#include "http/bearer.h"
+#include "http/param.h"
 #include "http/request.h"
 #include "http/response.h"
-#include "server/app.h"
 
 #define AVATAR_CACHE_CONTROL	"public, max-age=86400"
 
@@ -165,50 +167,37 @@ static int
 read_avatar_upload(struct request *req, struct response *resp,
     struct avatar_upload *up)
 {
-	const struct json_value *v = json_get(req->json, "user_id");
-	struct str_field file = body_string(req, "file");
-	struct str_field type = body_string(req, "type");
 	enum image_type declared = IMAGE_UNKNOWN;
 	struct field_errors fe;
-	const char *b64 = NULL;
+	const char *b64 = NULL, *type = NULL, *file = NULL;
 	unsigned char *out;
-	size_t b64_len = 0;
+	size_t b64_len = 0, file_len = 0;
 	long n;
 
 	memset(up, 0, sizeof(*up));
 	field_errors_init(&fe, req->arena);
-	if (v == NULL || v->type == JSON_NULL)
-		field_error_add(&fe, "user_id",
-		    "The user_id field is required.");
-	else if (json_as_int64(v, true, &up->user_id) == -1 || up->user_id <= 0)
-		field_error_add(&fe, "user_id",
-		    "The user_id must be a positive integer.");
+	(void)param_body_id(req, &fe, "user_id", &up->user_id);
 
-	if (type.state == FIELD_ABSENT)
-		field_error_add(&fe, "type", "The type field is required.");
-	else if (type.state == FIELD_WRONG_TYPE)
-		field_error_add(&fe, "type", "The type must be a string.");
-	else if (type.has_nul || (up->type = image_type_from_name(type.s)) ==
-	    IMAGE_UNKNOWN)
+	if (param_string(req, &fe, "type", PARAM_REQUIRED, SIZE_MAX, &type,
+	    NULL) == PARAM_PRESENT &&
+	    (up->type = image_type_from_name(type)) == IMAGE_UNKNOWN)
 		field_error_add(&fe, "type",
 		    "The type must be one of png, jpeg, jpg, webp.");
 
-	if (file.state == FIELD_ABSENT || (file.state == FIELD_STRING &&
-	    file.len == 0))
-		field_error_add(&fe, "file", "The file field is required.");
-	else if (file.state == FIELD_WRONG_TYPE)
-		field_error_add(&fe, "file",
-		    "The file must be a base64-encoded string.");
-	else if ((b64 = avatar_strip_data_url(file.s, file.len, &b64_len,
-	    &declared)) == NULL)
-		field_error_add(&fe, "file", "The file must be base64 image "
-		    "data, optionally as a data:image/...;base64, URL.");
-	else if (declared != IMAGE_UNKNOWN && up->type != IMAGE_UNKNOWN &&
-	    declared != up->type)
-		field_error_add(&fe, "file", "The data: URL's image type does "
-		    "not match the type field.");
+	if (param_string(req, &fe, "file", PARAM_REQUIRED, SIZE_MAX, &file,
+	    &file_len) == PARAM_PRESENT) {
+		if ((b64 = avatar_strip_data_url(file, file_len, &b64_len,
+		    &declared)) == NULL)
+			field_error_add(&fe, "file", "The file must be base64 "
+			    "image data, optionally as a data:image/...;base64, "
+			    "URL.");
+		else if (declared != IMAGE_UNKNOWN &&
+		    up->type != IMAGE_UNKNOWN && declared != up->type)
+			field_error_add(&fe, "file", "The data: URL's image "
+			    "type does not match the type field.");
+	}
 	if (field_errors_any(&fe)) {
-		respond_invalid_fields(resp, &fe);
+		response_invalid(resp, &fe);
 		return 400;
 	}
 
@@ -219,15 +208,15 @@ read_avatar_upload(struct request *req, struct response *resp,
 	if ((n = base64_decode(b64, b64_len, out)) <= 0) {
 		field_error_add(&fe, "file",
 		    "The file must be valid, non-empty base64.");
-		respond_invalid_fields(resp, &fe);
+		response_invalid(resp, &fe);
 		return 400;
 	}
 	if (n > AVATAR_MAX_BYTES)
 		goto too_large;
 	if (image_sniff(out, (size_t)n) != up->type) {
 		field_error_add(&fe, "file", arena_printf(req->arena,
-		    "The file is not a %s image.", type.s));
-		respond_invalid_fields(resp, &fe);
+		    "The file is not a %s image.", type));
+		response_invalid(resp, &fe);
 		return 400;
 	}
 	up->bytes = out;
@@ -243,14 +232,13 @@ void
 handle_avatar_upload(struct request *req, struct response *resp)
 {
 	unsigned char digest[SHA256_DIGEST_LENGTH];
-	char hex[2 * SHA256_DIGEST_LENGTH + 1], uid[24];
+	char hex[2 * SHA256_DIGEST_LENGTH + 1];
 	const char *params[5];
 	int lengths[5] = { 0 }, formats[5] = { 0 };
 	struct avatar_upload up;
 	struct user_row user;
 	struct json_writer *w;
 	struct bearer b;
-	enum db_status st;
 	PGresult *res;
 	size_t i;
 
@@ -258,7 +246,6 @@ handle_avatar_upload(struct request *req, struct response *resp)
 		return;
 	if (!bearer_authenticate(req, resp, &b))
 		return;
-	req->user_id = b.user_id;
 	if (up.user_id != b.user_id) {
 		response_error(resp, 403, "Forbidden.",
 		    "You may only change your own avatar.");
@@ -268,24 +255,14 @@ handle_avatar_upload(struct request *req, struct response *resp)
 	SHA256(up.bytes, up.len, digest);
 	for (i = 0; i < sizeof(digest); i++)
 		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-	snprintf(uid, sizeof(uid), "%" PRId64, b.user_id);
-	params[0] = b.claims.sid;
-	params[1] = uid;
 	params[2] = (const char *)up.bytes;
 	lengths[2] = (int)up.len;
 	formats[2] = 1;
 	params[3] = image_mime_type(up.type);
 	params[4] = hex;
-	res = db_exec_bin(req->app->db, req->arena, &store_avatar, params,
-	    lengths, formats, 0, &st);
-	if (res == NULL) {
-		respond_db_failure(resp, st);
+	if ((res = bearer_query(req, resp, &b, &store_avatar, params, lengths,
+	    formats)) == NULL)
 		return;
-	}
-	if (PQntuples(res) != 1) {
-		respond_session_revoked(resp);
-		return;
-	}
 	user_row_read(res, 0, &user);
 	w = envelope_begin(resp, "Avatar updated");
 	json_w_object_open(w);
@@ -305,7 +282,7 @@ handle_avatar_image(struct request *req, struct response *resp)
 	PGresult *res;
 	int64_t id;
 
-	if (parse_id(req->path_params[0], &id) == -1)
+	if (param_path_id(req->path_params[0], &id) == -1)
 		goto none;
 	snprintf(uid, sizeof(uid), "%" PRId64, id);
 	params[0] = uid;
@@ -313,7 +290,7 @@ handle_avatar_image(struct request *req, struct response *resp)
 	res = db_exec_bin(req->app->db, req->arena, &fetch_avatar, params,
 	    NULL, NULL, 1, &st);
 	if (res == NULL) {
-		respond_db_failure(resp, st);
+		response_db_failure(resp, st);
 		return;
 	}
 	if (PQntuples(res) != 1)

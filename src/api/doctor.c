@@ -23,14 +23,17 @@
  */
 #include <string.h>
 
+#include "api/catalog.h"
+#include "api/doctor.h"
 #include "api/handlers.h"
-#include "api/list.h"
+#include "api/page.h"
+#include "app/app.h"
 #include "core/arena.h"
 #include "core/db.h"
 #include "core/json.h"
+#include "http/param.h"
 #include "http/request.h"
 #include "http/response.h"
-#include "server/app.h"
 
 #define Q_MAX_BYTES	100
 /*
@@ -39,7 +42,7 @@
  */
 #define Q_MIN_CHARS	3
 
-/* The members of a list item, in write_doctor_summary()'s order. */
+/* The members of a list item, in doctor_write_summary()'s order. */
 #define DOCTOR_LIST_COLUMNS \
 	"t.total, p.doctor_id, p.slug, p.name, p.title, p.photo_url," \
 	" p.years_of_practice, p.speciality_id, p.speciality_slug," \
@@ -147,18 +150,18 @@ static const struct db_stmt doctor_show = {
  * speciality id, slug, name.
  */
 void
-write_doctor_summary(struct json_writer *w, const PGresult *res, int row,
+doctor_write_summary(struct json_writer *w, const PGresult *res, int row,
     int col)
 {
-	json_w_kv_int(w, "id", col_int(res, row, col));
+	json_w_kv_int(w, "id", db_int(res, row, col));
 	json_w_kv_string(w, "slug", db_value(res, row, col + 1));
 	json_w_kv_string(w, "name", db_value(res, row, col + 2));
 	json_w_kv_string(w, "title", db_value(res, row, col + 3));
 	json_w_kv_string(w, "photo_url", db_value(res, row, col + 4));
-	write_kv_int_or_null(w, "years_of_practice", res, row, col + 5);
+	catalog_write_int_or_null(w, "years_of_practice", res, row, col + 5);
 	json_w_key(w, "speciality");
 	json_w_object_open(w);
-	json_w_kv_int(w, "id", col_int(res, row, col + 6));
+	json_w_kv_int(w, "id", db_int(res, row, col + 6));
 	json_w_kv_string(w, "slug", db_value(res, row, col + 7));
 	json_w_kv_string(w, "name", db_value(res, row, col + 8));
 	json_w_object_close(w);
@@ -191,15 +194,15 @@ handle_doctor_list(struct request *req, struct response *resp)
 
 	field_errors_init(&fe, req->arena);
 	(void)page_parse(req, &fe, &pg);
-	if (param_string(req, &fe, "speciality", SLUG_MAX_BYTES, true,
+	if (param_string(req, &fe, "speciality", PARAM_QUERY | PARAM_TRIM, CATALOG_SLUG_MAX_BYTES,
 	    &speciality,
 	    NULL) == PARAM_PRESENT)
 		filters |= FILTER_SPECIALITY;
-	if (param_string(req, &fe, "hospital", SLUG_MAX_BYTES, true,
+	if (param_string(req, &fe, "hospital", PARAM_QUERY | PARAM_TRIM, CATALOG_SLUG_MAX_BYTES,
 	    &hospital,
 	    NULL) == PARAM_PRESENT)
 		filters |= FILTER_HOSPITAL;
-	if (param_string(req, &fe, "q", Q_MAX_BYTES, true, &q, &q_len) ==
+	if (param_string(req, &fe, "q", PARAM_QUERY | PARAM_TRIM, Q_MAX_BYTES, &q, &q_len) ==
 	    PARAM_PRESENT) {
 		if (utf8_chars(q, q_len) < Q_MIN_CHARS)
 			field_error_add(&fe, "q",
@@ -207,7 +210,7 @@ handle_doctor_list(struct request *req, struct response *resp)
 		filters |= FILTER_NAME;
 	}
 	if (field_errors_any(&fe)) {
-		respond_invalid(resp, &fe);
+		response_invalid(resp, &fe);
 		return;
 	}
 
@@ -218,14 +221,14 @@ handle_doctor_list(struct request *req, struct response *resp)
 	if (filters & FILTER_HOSPITAL)
 		params[nparams++] = hospital;
 	if (filters & FILTER_NAME)
-		params[nparams++] = like_contains_pattern(req->arena, q, q_len);
+		params[nparams++] = catalog_like_pattern(req->arena, q, q_len);
 	res = db_exec(req->app->db, req->arena, &doctor_list[filters], params,
 	    &st);
 	if (res == NULL) {
-		respond_query_failed(resp, st);
+		response_db_failure(resp, st);
 		return;
 	}
-	respond_page(resp, res, &pg, write_doctor_summary);
+	page_respond(resp, res, &pg, doctor_write_summary);
 }
 
 void
@@ -235,14 +238,14 @@ handle_doctor_show(struct request *req, struct response *resp)
 	PGresult *res;
 	int i, rows;
 
-	if ((res = fetch_by_slug(req, resp, &doctor_show,
+	if ((res = catalog_fetch_by_slug(req, resp, &doctor_show,
 	    "Doctor not found.", "No doctor has this slug.")) == NULL)
 		return;
 	rows = PQntuples(res);
 
 	w = envelope_begin(resp, "OK");
 	json_w_object_open(w);
-	write_doctor_summary(w, res, 0, 0);
+	doctor_write_summary(w, res, 0, 0);
 	json_w_kv_string(w, "bio", db_value(res, 0, 9));
 	json_w_key(w, "hospitals");
 	json_w_array_open(w);
@@ -250,17 +253,17 @@ handle_doctor_show(struct request *req, struct response *resp)
 		if (PQgetisnull(res, i, 10))
 			continue;	/* practises nowhere yet */
 		json_w_object_open(w);
-		json_w_kv_int(w, "doctor_has_hospital_id", col_int(res, i, 10));
-		json_w_kv_int(w, "id", col_int(res, i, 14));
+		json_w_kv_int(w, "doctor_has_hospital_id", db_int(res, i, 10));
+		json_w_kv_int(w, "id", db_int(res, i, 14));
 		json_w_kv_string(w, "slug", db_value(res, i, 15));
 		json_w_kv_string(w, "name", db_value(res, i, 16));
 		json_w_kv_string(w, "address", db_value(res, i, 17));
 		json_w_kv_string(w, "city", db_value(res, i, 18));
 		json_w_kv_string(w, "phone", db_value(res, i, 19));
 		json_w_kv_string(w, "photo_url", db_value(res, i, 20));
-		json_w_kv_int(w, "consultation_fee", col_int(res, i, 11));
-		write_appointment_types(w, col_bool(res, i, 12),
-		    col_bool(res, i, 13));
+		json_w_kv_int(w, "consultation_fee", db_int(res, i, 11));
+		catalog_write_appointment_types(w, db_bool(res, i, 12),
+		    db_bool(res, i, 13));
 		json_w_object_close(w);
 	}
 	json_w_array_close(w);

@@ -4,24 +4,27 @@
  * with POST /api/login/patient.
  */
 #include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/common.h"
 #include "api/handlers.h"
 #include "api/login.h"
+#include "api/user.h"
+#include "app/app.h"
 #include "auth/password.h"
 #include "core/arena.h"
 #include "core/db.h"
 #include "core/json.h"
-#include "core/validate.h"
+#include "http/param.h"
 #include "http/request.h"
 #include "http/response.h"
-#include "server/app.h"
-#include "server/config.h"
 
-#define NAME_MAX_BYTES	255
+#define LOGIN_MESSAGE	"Both \"email\" and \"password\" are required."
+#define LOGIN_DETAILS	"Please provide both email and password in the " \
+			"request body."
 
 static const struct db_stmt email_taken = {
 	"email_taken",
@@ -44,25 +47,43 @@ static const struct db_stmt insert_fdelux_user = {
 	6
 };
 
+static bool
+is_string_or_absent(const struct request *req, const char *name)
+{
+	const struct json_value *v = json_get(req->json, name);
+
+	return v == NULL || v->type == JSON_NULL || v->type == JSON_STRING;
+}
+
 void
 handle_fdelux_login(struct request *req, struct response *resp)
 {
-	struct str_field email = body_string(req, "email");
-	struct str_field pw = body_string(req, "password");
-	const char *identifier;
-	size_t id_len;
+	const char *identifier = NULL, *pw = NULL;
+	enum param_result email_r, pw_r;
+	struct field_errors fe;
+	size_t pw_len = 0;
 
-	identifier = email.state == FIELD_STRING ?
-	    trimmed(req, email.s, email.len, &id_len) : NULL;
-	if (identifier == NULL || id_len == 0 || pw.state != FIELD_STRING ||
-	    pw.len == 0) {
-		response_error(resp, 400,
-		    "Both \"email\" and \"password\" are required.",
-		    "Please provide both email and password in the request "
-		    "body.");
+	/*
+	 * CONTRACT §9: a missing, empty or non-string field is the seed's
+	 * one "Both ..." answer, as the seed has it; a string that is not
+	 * text (NUL, invalid UTF-8) is a field error (§7): the same answer
+	 * with `errors`.
+	 */
+	if (!is_string_or_absent(req, "email") ||
+	    !is_string_or_absent(req, "password")) {
+		response_error(resp, 400, LOGIN_MESSAGE, LOGIN_DETAILS);
 		return;
 	}
-	login_run(req, resp, LOGIN_FDELUX, identifier, pw.s, pw.len);
+	field_errors_init(&fe, req->arena);
+	email_r = param_string(req, &fe, "email", PARAM_TRIM, SIZE_MAX,
+	    &identifier, NULL);
+	pw_r = param_string(req, &fe, "password", 0, SIZE_MAX, &pw, &pw_len);
+	if (email_r != PARAM_PRESENT || pw_r != PARAM_PRESENT) {
+		response_field_errors(resp, 400, LOGIN_MESSAGE, LOGIN_DETAILS,
+		    field_errors_any(&fe) ? &fe : NULL);
+		return;
+	}
+	login_run(req, resp, LOGIN_FDELUX, identifier, pw, pw_len);
 }
 
 /* ---- registration ---- */
@@ -83,22 +104,18 @@ void
 handle_fdelux_register(struct request *req, struct response *resp)
 {
 	struct field_errors fe;
-	const char *name, *email, *pw, *params[6];
+	const char *name = NULL, *email, *pw, *params[6];
 	char hash[PASSWORD_HASH_MAX], client[24];
-	size_t name_len = 0, pw_len = 0;
+	size_t pw_len = 0;
 	struct json_writer *w;
 	enum db_status st;
 	PGresult *res;
 
 	field_errors_init(&fe, req->arena);
-	name = required_string(req, &fe, "name", &name_len);
-	if (name != NULL && name_len > NAME_MAX_BYTES) {
-		field_error_add(&fe, "name",
-		    "The name may not be greater than 255 bytes.");
-		name = NULL;
-	}
-	email = validate_new_email(req, &fe);
-	pw = validate_new_password(req, &fe, &pw_len);
+	(void)param_string(req, &fe, "name", PARAM_TRIM | PARAM_REQUIRED,
+	    USER_NAME_MAX_BYTES, &name, NULL);
+	email = user_new_email(req, &fe);
+	pw = user_new_password(req, &fe, &pw_len);
 	if (field_errors_any(&fe)) {
 		response_field_errors(resp, 400, REGISTER_MESSAGE,
 		    REGISTER_DETAILS, &fe);
@@ -118,8 +135,9 @@ handle_fdelux_register(struct request *req, struct response *resp)
 	if (PQntuples(res) > 0)
 		goto taken;
 
-	if (hash_new_password(req, pw, pw_len, hash) == -1) {
-		respond_busy(resp);
+	if (password_hash_guarded(&req->app->passwords, pw, pw_len, hash) ==
+	    -1) {
+		response_busy(resp);
 		return;
 	}
 	snprintf(client, sizeof(client), "%" PRId64, req->api_client_id);

@@ -5,11 +5,11 @@
 #include <string.h>
 
 #include "api/handlers.h"
+#include "app/app.h"
 #include "core/db.h"
 #include "core/json.h"
 #include "http/request.h"
 #include "http/response.h"
-#include "server/app.h"
 
 static const struct db_stmt schema_version = {
 	"schema_version",

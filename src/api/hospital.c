@@ -3,13 +3,15 @@
  * POST|GET /api/hospital/show (one hospital with its doctors)
  * (CONTRACT §3, §5, §9).
  */
+#include "api/catalog.h"
+#include "api/doctor.h"
 #include "api/handlers.h"
-#include "api/list.h"
+#include "api/page.h"
+#include "app/app.h"
 #include "core/db.h"
 #include "core/json.h"
 #include "http/request.h"
 #include "http/response.h"
-#include "server/app.h"
 
 /*
  * Shape as the unfiltered doctor list (doctor.c): the total from
@@ -60,7 +62,7 @@ static const struct db_stmt hospital_show = {
 static void
 write_hospital(struct json_writer *w, const PGresult *res, int row, int col)
 {
-	json_w_kv_int(w, "id", col_int(res, row, col));
+	json_w_kv_int(w, "id", db_int(res, row, col));
 	json_w_kv_string(w, "slug", db_value(res, row, col + 1));
 	json_w_kv_string(w, "name", db_value(res, row, col + 2));
 	json_w_kv_string(w, "address", db_value(res, row, col + 3));
@@ -72,7 +74,7 @@ write_hospital(struct json_writer *w, const PGresult *res, int row, int col)
 void
 handle_hospital_list(struct request *req, struct response *resp)
 {
-	respond_page_list(req, resp, &hospital_list, write_hospital);
+	page_respond_list(req, resp, &hospital_list, write_hospital);
 }
 
 void
@@ -82,7 +84,7 @@ handle_hospital_show(struct request *req, struct response *resp)
 	PGresult *res;
 	int i, rows;
 
-	if ((res = fetch_by_slug(req, resp, &hospital_show,
+	if ((res = catalog_fetch_by_slug(req, resp, &hospital_show,
 	    "Hospital not found.", "No hospital has this slug.")) == NULL)
 		return;
 	rows = PQntuples(res);
@@ -96,11 +98,11 @@ handle_hospital_show(struct request *req, struct response *resp)
 		if (PQgetisnull(res, i, 7))
 			continue;	/* no doctor practises here yet */
 		json_w_object_open(w);
-		json_w_kv_int(w, "doctor_has_hospital_id", col_int(res, i, 7));
-		write_doctor_summary(w, res, i, 11);
-		json_w_kv_int(w, "consultation_fee", col_int(res, i, 8));
-		write_appointment_types(w, col_bool(res, i, 9),
-		    col_bool(res, i, 10));
+		json_w_kv_int(w, "doctor_has_hospital_id", db_int(res, i, 7));
+		doctor_write_summary(w, res, i, 11);
+		json_w_kv_int(w, "consultation_fee", db_int(res, i, 8));
+		catalog_write_appointment_types(w, db_bool(res, i, 9),
+		    db_bool(res, i, 10));
 		json_w_object_close(w);
 	}
 	json_w_array_close(w);

@@ -12,8 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/common.h"
 #include "api/login.h"
+#include "api/user.h"
+#include "app/app.h"
+#include "app/config.h"
+#include "auth/caller.h"
 #include "auth/password.h"
 #include "auth/session.h"
 #include "auth/throttle.h"
@@ -22,8 +25,6 @@
 #include "core/json.h"
 #include "http/request.h"
 #include "http/response.h"
-#include "server/app.h"
-#include "server/config.h"
 
 /*
  * The account (if any) and the lock state of its counter, in one row even
@@ -89,14 +90,14 @@ static void
 maybe_upgrade_hash(struct request *req, const struct user_row *u,
     const char *pw, size_t len)
 {
-	const struct password_params *p = &req->app->cfg->argon2;
+	const struct password_guard *g = &req->app->passwords;
 	char fresh[PASSWORD_HASH_MAX], uid[24];
 	const char *params[3];
 	enum db_status st;
 
-	if (!password_needs_rehash(p, u->password_hash))
+	if (!password_needs_rehash(g->params, u->password_hash))
 		return;
-	if (hash_new_password(req, pw, len, fresh) == -1)
+	if (password_hash_guarded(g, pw, len, fresh) == -1)
 		return;		/* busy: the next login will try again */
 	snprintf(uid, sizeof(uid), "%" PRId64, u->id);
 	params[0] = uid;
@@ -109,7 +110,9 @@ void
 login_run(struct request *req, struct response *resp, enum login_route route,
     const char *identifier, const char *pw, size_t pw_len)
 {
+	const struct lockout_params *lockout = &req->app->cfg->lockout;
 	struct issued_tokens tokens;
+	struct auth_caller caller;
 	struct user_row user, *found = NULL;
 	struct json_writer *w;
 	const char *params[2], *key, *stored;
@@ -117,12 +120,13 @@ login_run(struct request *req, struct response *resp, enum login_route route,
 	enum db_status st;
 	PGresult *res;
 
+	request_caller(req, &caller);
 	params[0] = identifier;
 	params[1] = throttle_key(req->arena, 0, identifier);
 	res = db_exec(req->app->db, req->arena, route == LOGIN_FDELUX ?
 	    &lookup_by_email : &lookup_by_email_or_username, params, &st);
 	if (res == NULL || PQntuples(res) != 1) {
-		respond_db_failure(resp, res == NULL ? st : DB_ERROR);
+		response_db_failure(resp, res == NULL ? st : DB_ERROR);
 		return;
 	}
 	if (!PQgetisnull(res, 0, 0)) {
@@ -139,7 +143,8 @@ login_run(struct request *req, struct response *resp, enum login_route route,
 	if (!PQgetisnull(res, 0, USER_COLUMN_COUNT + 1)) {
 		locked = strtol(PQgetvalue(res, 0, USER_COLUMN_COUNT + 1), NULL,
 		    10);
-		throttle_record_blocked(req, found ? found->id : 0, identifier);
+		throttle_record_blocked(&caller, found ? found->id : 0,
+		    identifier);
 		respond_locked(req, resp, locked);
 		return;
 	}
@@ -147,15 +152,15 @@ login_run(struct request *req, struct response *resp, enum login_route route,
 	/* Too long to be anyone's password: still pay for one hash. */
 	stored = found != NULL && pw_len <= PASSWORD_MAX_LEN ?
 	    found->password_hash : NULL;
-	switch (check_password(req, stored, pw, pw_len)) {
+	switch (password_check(&req->app->passwords, stored, pw, pw_len)) {
 	case PASSWORD_BUSY:
-		respond_busy(resp);
+		response_busy(resp);
 		return;
 	case PASSWORD_MISMATCH:
-		st = throttle_record_failure(req, key, found ? found->id : 0,
-		    identifier, &locked);
+		st = throttle_record_failure(&caller, lockout, key,
+		    found ? found->id : 0, identifier, &locked);
 		if (st != DB_OK)
-			respond_db_failure(resp, st);
+			response_db_failure(resp, st);
 		else
 			respond_login_failed(resp, route);
 		return;
@@ -175,11 +180,11 @@ login_run(struct request *req, struct response *resp, enum login_route route,
 	}
 
 	if (failures > 0)
-		throttle_reset(req, key);
+		throttle_reset(&caller, key);
 	maybe_upgrade_hash(req, found, pw, pw_len);
-	if ((st = session_open(req, found->id, found->role, &tokens)) !=
-	    DB_OK) {
-		respond_db_failure(resp, st);
+	if ((st = session_open(&caller, &req->app->ring, &req->app->cfg->session,
+	    found->id, found->role, &tokens)) != DB_OK) {
+		response_db_failure(resp, st);
 		return;
 	}
 	req->user_id = found->id;
@@ -187,12 +192,23 @@ login_run(struct request *req, struct response *resp, enum login_route route,
 	w = envelope_begin(resp, "Login successful");
 	json_w_object_open(w);
 	json_w_key(w, "token");
-	write_token(w, &tokens);
+	login_write_tokens(w, &tokens);
 	json_w_key(w, "user");
 	if (route == LOGIN_FDELUX)
-		write_user_fdelux(req, w, found);
+		user_write_fdelux(req, w, found);
 	else
-		write_user_cexup(req, w, found);
+		user_write_cexup(req, w, found);
 	json_w_object_close(w);
 	envelope_finish(resp, 200, w);
+}
+
+void
+login_write_tokens(struct json_writer *w, const struct issued_tokens *t)
+{
+	json_w_object_open(w);
+	json_w_kv_string(w, "access_token", t->access_token);
+	json_w_kv_string(w, "refresh_token", t->refresh_token);
+	json_w_kv_string(w, "type", "Bearer");
+	json_w_kv_int(w, "expires_in", t->expires_in);
+	json_w_object_close(w);
 }

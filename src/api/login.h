@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+struct issued_tokens;
+struct json_writer;
 struct request;
 struct response;
 
@@ -23,5 +25,8 @@ enum login_route {
  */
 void	login_run(struct request *, struct response *, enum login_route,
 	    const char *identifier, const char *pw, size_t pw_len);
+
+/* The token object of login and refresh responses. */
+void	login_write_tokens(struct json_writer *, const struct issued_tokens *);
 
 #endif

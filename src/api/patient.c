@@ -5,23 +5,24 @@
  */
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/common.h"
 #include "api/handlers.h"
 #include "api/login.h"
+#include "api/user.h"
+#include "app/app.h"
 #include "auth/password.h"
 #include "core/arena.h"
 #include "core/db.h"
 #include "core/json.h"
 #include "core/validate.h"
+#include "http/param.h"
 #include "http/request.h"
 #include "http/response.h"
-#include "server/app.h"
 
-#define NAME_MAX_BYTES		255
 #define ADDRESS_MAX_BYTES	500
 
 static const struct db_stmt identity_taken = {
@@ -67,42 +68,23 @@ static const struct db_stmt email_available = {
 void
 handle_patient_login(struct request *req, struct response *resp)
 {
-	struct str_field pw = body_string(req, "password");
+	const char *identifier = NULL, *pw = NULL;
 	struct field_errors fe;
-	const char *identifier;
-	size_t id_len;
+	size_t pw_len = 0;
 
 	field_errors_init(&fe, req->arena);
-	identifier = required_string(req, &fe, "email", &id_len);
-	if (pw.state == FIELD_ABSENT || (pw.state == FIELD_STRING &&
-	    pw.len == 0))
-		field_error_add(&fe, "password",
-		    "The password field is required.");
-	else if (pw.state == FIELD_WRONG_TYPE)
-		field_error_add(&fe, "password",
-		    "The password must be a string.");
+	(void)param_string(req, &fe, "email", PARAM_TRIM | PARAM_REQUIRED,
+	    SIZE_MAX, &identifier, NULL);
+	(void)param_string(req, &fe, "password", PARAM_REQUIRED, SIZE_MAX, &pw,
+	    &pw_len);
 	if (field_errors_any(&fe)) {
-		respond_invalid_fields(resp, &fe);
+		response_invalid(resp, &fe);
 		return;
 	}
-	login_run(req, resp, LOGIN_PATIENT, identifier, pw.s, pw.len);
+	login_run(req, resp, LOGIN_PATIENT, identifier, pw, pw_len);
 }
 
 /* ---- POST /api/register/patient ---- */
-
-static const char *
-bounded_string(struct request *req, struct field_errors *fe,
-    const char *field, size_t max, size_t *len)
-{
-	const char *s = required_string(req, fe, field, len);
-
-	if (s != NULL && *len > max) {
-		field_error_add(fe, field, arena_printf(req->arena,
-		    "The %s may not be greater than %zu bytes.", field, max));
-		return NULL;
-	}
-	return s;
-}
 
 static const char *
 validate_new_username(struct request *req, struct field_errors *fe)
@@ -110,7 +92,8 @@ validate_new_username(struct request *req, struct field_errors *fe)
 	const char *s;
 	size_t len;
 
-	if ((s = required_string(req, fe, "username", &len)) == NULL)
+	if (param_string(req, fe, "username", PARAM_TRIM | PARAM_REQUIRED,
+	    SIZE_MAX, &s, &len) != PARAM_PRESENT)
 		return NULL;
 	if (!valid_username(s, len)) {
 		field_error_add(fe, "username", "The username must be letters "
@@ -132,7 +115,7 @@ respond_if_taken(struct request *req, struct response *resp,
 
 	res = db_exec(req->app->db, req->arena, &identity_taken, params, &st);
 	if (res == NULL) {
-		respond_db_failure(resp, st);
+		response_db_failure(resp, st);
 		return true;
 	}
 	field_errors_init(&fe, req->arena);
@@ -153,31 +136,34 @@ void
 handle_patient_register(struct request *req, struct response *resp)
 {
 	struct field_errors fe;
-	const char *name, *address, *username, *email, *pw, *params[8];
+	const char *name = NULL, *address = NULL, *username, *email, *pw;
+	const char *params[8];
 	char hash[PASSWORD_HASH_MAX], client[24];
-	size_t name_len = 0, address_len = 0, pw_len = 0;
+	size_t pw_len = 0;
 	struct user_row user;
 	struct json_writer *w;
 	enum db_status st;
 	PGresult *res;
 
 	field_errors_init(&fe, req->arena);
-	name = bounded_string(req, &fe, "name", NAME_MAX_BYTES, &name_len);
-	address = bounded_string(req, &fe, "address", ADDRESS_MAX_BYTES,
-	    &address_len);
+	(void)param_string(req, &fe, "name", PARAM_TRIM | PARAM_REQUIRED,
+	    USER_NAME_MAX_BYTES, &name, NULL);
+	(void)param_string(req, &fe, "address", PARAM_TRIM | PARAM_REQUIRED,
+	    ADDRESS_MAX_BYTES, &address, NULL);
 	username = validate_new_username(req, &fe);
-	email = validate_new_email(req, &fe);
-	pw = validate_new_password(req, &fe, &pw_len);
+	email = user_new_email(req, &fe);
+	pw = user_new_password(req, &fe, &pw_len);
 	if (field_errors_any(&fe)) {
-		respond_invalid_fields(resp, &fe);
+		response_invalid(resp, &fe);
 		return;
 	}
 
 	/* Cheap check first, so a taken name costs no Argon2 work. */
 	if (respond_if_taken(req, resp, username, email))
 		return;
-	if (hash_new_password(req, pw, pw_len, hash) == -1) {
-		respond_busy(resp);
+	if (password_hash_guarded(&req->app->passwords, pw, pw_len, hash) ==
+	    -1) {
+		response_busy(resp);
 		return;
 	}
 	snprintf(client, sizeof(client), "%" PRId64, req->api_client_id);
@@ -191,7 +177,7 @@ handle_patient_register(struct request *req, struct response *resp)
 	params[7] = req->user_agent;
 	res = db_exec(req->app->db, req->arena, &insert_patient, params, &st);
 	if (res == NULL) {
-		respond_db_failure(resp, st);
+		response_db_failure(resp, st);
 		return;
 	}
 	if (PQntuples(res) == 0) {
@@ -206,7 +192,7 @@ handle_patient_register(struct request *req, struct response *resp)
 	w = envelope_begin(resp, "Registration successful");
 	json_w_object_open(w);
 	json_w_key(w, "user");
-	write_user_cexup(req, w, &user);
+	user_write_cexup(req, w, &user);
 	json_w_object_close(w);
 	envelope_finish(resp, 201, w);
 }
@@ -238,7 +224,8 @@ handle_check_id(struct request *req, struct response *resp)
 
 	field_errors_init(&fe, req->arena);
 	raw = request_query_param(req, type, &invalid);
-	value = raw != NULL ? trimmed(req, raw, strlen(raw), &len) : NULL;
+	value = raw != NULL ? param_trim(req->arena, raw, strlen(raw), &len) :
+	    NULL;
 	if (invalid)
 		field_error_add(&fe, type, arena_printf(req->arena,
 		    "The %s must be valid UTF-8 text.", type));
@@ -255,14 +242,14 @@ handle_check_id(struct request *req, struct response *resp)
 			    "The email must be a valid email address.");
 	}
 	if (field_errors_any(&fe)) {
-		respond_invalid_fields(resp, &fe);
+		response_invalid(resp, &fe);
 		return;
 	}
 
 	params[0] = value;
 	if ((res = db_exec(req->app->db, req->arena, stmt, params, &st)) ==
 	    NULL) {
-		respond_db_failure(resp, st);
+		response_db_failure(resp, st);
 		return;
 	}
 	w = envelope_begin(resp, "OK");

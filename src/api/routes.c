@@ -6,69 +6,82 @@
 
 #define BODY	(ROUTE_NEEDS_BODY | ROUTE_JSON_BODY)
 
+/*
+ * Each row's index (its metrics row) is its position: __COUNTER__ counts
+ * the rows as the table is written.  test_router checks that it holds.
+ */
+enum { first_row = __COUNTER__ + 1 };
+#define ROUTE(pattern, methods, handler, flags, message, details) \
+	{ pattern, methods, handler, flags, message, details, \
+	  (unsigned)(__COUNTER__ - first_row) }
+
 const struct route api_routes[] = {
 	/* CONTRACT §8: no API key, ever. */
-	{ "/api/health", METHOD_GET | METHOD_HEAD, handle_health, 0, NULL, NULL },
-	{ "/api/ready", METHOD_GET | METHOD_HEAD, handle_ready, 0, NULL, NULL },
+	ROUTE("/api/health", METHOD_GET | METHOD_HEAD, handle_health,
+	    0, NULL, NULL),
+	ROUTE("/api/ready", METHOD_GET | METHOD_HEAD, handle_ready,
+	    0, NULL, NULL),
 	/* Prometheus; guarded by metrics_allow instead of a key. */
-	{ "/api/metrics", METHOD_GET, handle_metrics, 0, NULL, NULL },
+	ROUTE("/api/metrics", METHOD_GET, handle_metrics,
+	    0, NULL, NULL),
 
 	/* CONTRACT §2: fdelux, with the seed's own 405 wording. */
-	{ "/api/login", METHOD_POST, handle_fdelux_login, ROUTE_FDELUX | BODY,
-	  "Only POST requests are supported for this endpoint.",
-	  "Please use POST to submit your login credentials." },
-	{ "/api/register", METHOD_POST, handle_fdelux_register,
-	  ROUTE_FDELUX | BODY,
-	  "Only POST requests are supported for this endpoint.",
-	  "Please use POST to submit your registration details." },
+	ROUTE("/api/login", METHOD_POST, handle_fdelux_login,
+	    ROUTE_FDELUX | BODY,
+	    "Only POST requests are supported for this endpoint.",
+	    "Please use POST to submit your login credentials."),
+	ROUTE("/api/register", METHOD_POST, handle_fdelux_register,
+	    ROUTE_FDELUX | BODY,
+	    "Only POST requests are supported for this endpoint.",
+	    "Please use POST to submit your registration details."),
 
-	/* ---- accounts (issue 3) ---- */
+	/* ---- accounts ---- */
 	/* CONTRACT §3: Cexup routes, x-api-key always. */
-	{ "/api/login/patient", METHOD_POST, handle_patient_login,
-	  ROUTE_CEXUP_KEY | BODY, NULL, NULL },
-	{ "/api/register/patient", METHOD_POST, handle_patient_register,
-	  ROUTE_CEXUP_KEY | BODY, NULL, NULL },
+	ROUTE("/api/login/patient", METHOD_POST, handle_patient_login,
+	    ROUTE_CEXUP_KEY | BODY, NULL, NULL),
+	ROUTE("/api/register/patient", METHOD_POST, handle_patient_register,
+	    ROUTE_CEXUP_KEY | BODY, NULL, NULL),
 	/* The value is a query parameter: any body, or none, will do. */
-	{ "/api/register/check-id/{}", METHOD_POST, handle_check_id,
-	  ROUTE_CEXUP_KEY | ROUTE_JSON_BODY, NULL, NULL },
-	{ "/api/update/{}", METHOD_POST, handle_update_profile,
-	  ROUTE_CEXUP_KEY | BODY, NULL, NULL },
-	{ "/api/avatar", METHOD_POST, handle_avatar_upload,
-	  ROUTE_CEXUP_KEY | BODY | ROUTE_LARGE_BODY, NULL, NULL },
+	ROUTE("/api/register/check-id/{}", METHOD_POST, handle_check_id,
+	    ROUTE_CEXUP_KEY | ROUTE_JSON_BODY, NULL, NULL),
+	ROUTE("/api/update/{}", METHOD_POST, handle_update_profile,
+	    ROUTE_CEXUP_KEY | BODY, NULL, NULL),
+	ROUTE("/api/avatar", METHOD_POST, handle_avatar_upload,
+	    ROUTE_CEXUP_KEY | BODY | ROUTE_LARGE_BODY, NULL, NULL),
 	/* CONTRACT §4, §9: the token authenticates; a key only if "all". */
-	{ "/api/token/refresh", METHOD_POST, handle_token_refresh,
-	  ROUTE_FDELUX | BODY, NULL, NULL },
-	{ "/api/logout", METHOD_POST, handle_logout,
-	  ROUTE_FDELUX | ROUTE_JSON_BODY, NULL, NULL },
-	{ "/api/me", METHOD_GET | METHOD_HEAD, handle_me, ROUTE_FDELUX,
-	  NULL, NULL },
+	ROUTE("/api/token/refresh", METHOD_POST, handle_token_refresh,
+	    ROUTE_FDELUX | BODY, NULL, NULL),
+	ROUTE("/api/logout", METHOD_POST, handle_logout,
+	    ROUTE_FDELUX | ROUTE_JSON_BODY, NULL, NULL),
+	ROUTE("/api/me", METHOD_GET | METHOD_HEAD, handle_me,
+	    ROUTE_FDELUX, NULL, NULL),
 	/* For <img>: never a key, never a token. */
-	{ "/api/users/{}/avatar", METHOD_GET | METHOD_HEAD,
-	  handle_avatar_image, 0, NULL, NULL },
+	ROUTE("/api/users/{}/avatar", METHOD_GET | METHOD_HEAD,
+	    handle_avatar_image, 0, NULL, NULL),
 
-	/* ---- catalog (issue 4) ---- */
+	/* ---- catalog ---- */
 	/*
 	 * CONTRACT §3: POST with a JSON body or GET with query parameters;
 	 * the body is optional (GET has none).
 	 */
 #define CATALOG		(METHOD_GET | METHOD_POST)
 #define CATALOG_FLAGS	(ROUTE_CEXUP_KEY | ROUTE_JSON_BODY)
-	{ "/api/doctor", CATALOG, handle_doctor_list, CATALOG_FLAGS, NULL,
-	  NULL },
-	{ "/api/doctor/show", CATALOG, handle_doctor_show, CATALOG_FLAGS, NULL,
-	  NULL },
-	{ "/api/doctor/get-time-list", CATALOG, handle_time_list,
-	  CATALOG_FLAGS, NULL, NULL },
-	{ "/api/speciality", CATALOG, handle_speciality_list, CATALOG_FLAGS,
-	  NULL, NULL },
-	{ "/api/hospital", CATALOG, handle_hospital_list, CATALOG_FLAGS, NULL,
-	  NULL },
-	{ "/api/hospital/show", CATALOG, handle_hospital_show, CATALOG_FLAGS,
-	  NULL, NULL },
-	{ "/api/article", CATALOG, handle_article_list, CATALOG_FLAGS, NULL,
-	  NULL },
-	{ "/api/article/show", CATALOG, handle_article_show, CATALOG_FLAGS,
-	  NULL, NULL },
+	ROUTE("/api/doctor", CATALOG, handle_doctor_list,
+	    CATALOG_FLAGS, NULL, NULL),
+	ROUTE("/api/doctor/show", CATALOG, handle_doctor_show,
+	    CATALOG_FLAGS, NULL, NULL),
+	ROUTE("/api/doctor/get-time-list", CATALOG, handle_time_list,
+	    CATALOG_FLAGS, NULL, NULL),
+	ROUTE("/api/speciality", CATALOG, handle_speciality_list,
+	    CATALOG_FLAGS, NULL, NULL),
+	ROUTE("/api/hospital", CATALOG, handle_hospital_list,
+	    CATALOG_FLAGS, NULL, NULL),
+	ROUTE("/api/hospital/show", CATALOG, handle_hospital_show,
+	    CATALOG_FLAGS, NULL, NULL),
+	ROUTE("/api/article", CATALOG, handle_article_list,
+	    CATALOG_FLAGS, NULL, NULL),
+	ROUTE("/api/article/show", CATALOG, handle_article_show,
+	    CATALOG_FLAGS, NULL, NULL),
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -14,16 +14,18 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "api/catalog.h"
 #include "api/handlers.h"
-#include "api/list.h"
+#include "api/page.h"
+#include "app/app.h"
+#include "app/config.h"
 #include "core/arena.h"
 #include "core/db.h"
 #include "core/json.h"
 #include "core/validate.h"
+#include "http/param.h"
 #include "http/request.h"
 #include "http/response.h"
-#include "server/app.h"
-#include "server/config.h"
 
 /*
  * $1 doctor_has_hospital_id, $2 date (NULL: today), $3 time zone,
@@ -73,7 +75,7 @@ appointment_filter(struct request *req, struct field_errors *fe)
 {
 	const char *s = NULL;
 
-	if (param_string(req, fe, "appointment", 16, false, &s,
+	if (param_string(req, fe, "appointment", PARAM_QUERY, 16, &s,
 	    NULL) != PARAM_PRESENT)
 		return NULL;
 	if (strcmp(s, "online") == 0 || strcmp(s, "offline") == 0)
@@ -96,11 +98,11 @@ handle_time_list(struct request *req, struct response *resp)
 	int i, rows;
 
 	field_errors_init(&fe, req->arena);
-	if (param_int(req, &fe, "doctor_has_hospital_id", 1, INT64_MAX,
-	    &dhh_id) == PARAM_ABSENT)
+	if (param_int(req, &fe, "doctor_has_hospital_id", PARAM_QUERY, 1,
+	    INT64_MAX, &dhh_id) == PARAM_ABSENT)
 		field_error_add(&fe, "doctor_has_hospital_id",
 		    "The doctor_has_hospital_id field is required.");
-	if (param_string(req, &fe, "date", 64, false, &date,
+	if (param_string(req, &fe, "date", PARAM_QUERY, 64, &date,
 	    &date_len) ==
 	    PARAM_PRESENT && !valid_date(date, date_len, NULL, NULL, NULL)) {
 		field_error_add(&fe, "date",
@@ -109,7 +111,7 @@ handle_time_list(struct request *req, struct response *resp)
 	}
 	appointment = appointment_filter(req, &fe);
 	if (field_errors_any(&fe)) {
-		respond_invalid(resp, &fe);
+		response_invalid(resp, &fe);
 		return;
 	}
 
@@ -119,7 +121,7 @@ handle_time_list(struct request *req, struct response *resp)
 	params[3] = appointment;
 	res = db_exec(req->app->db, req->arena, &time_list, params, &st);
 	if (res == NULL) {
-		respond_query_failed(resp, st);
+		response_db_failure(resp, st);
 		return;
 	}
 	if ((rows = PQntuples(res)) == 0) {
@@ -127,14 +129,14 @@ handle_time_list(struct request *req, struct response *resp)
 		return;
 	}
 	/* Validation (400) before lookup (404), CONTRACT §9. */
-	if (col_bool(res, 0, 1)) {
+	if (db_bool(res, 0, 1)) {
 		field_error_add(&fe, "date", arena_printf(req->arena,
 		    "The date must be today or later (today is %s in %s).",
 		    db_value(res, 0, 7), req->app->cfg->timezone));
-		respond_invalid(resp, &fe);
+		response_invalid(resp, &fe);
 		return;
 	}
-	if (!col_bool(res, 0, 2)) {
+	if (!db_bool(res, 0, 2)) {
 		response_error(resp, 404, "Doctor's practice not found.",
 		    "No doctor_has_hospital_id matches this value.");
 		return;
@@ -153,7 +155,7 @@ handle_time_list(struct request *req, struct response *resp)
 		json_w_kv_string(w, "start", db_value(res, i, 3));
 		json_w_kv_string(w, "end", db_value(res, i, 4));
 		json_w_kv_string(w, "appointment", db_value(res, i, 5));
-		json_w_kv_bool(w, "available", col_bool(res, i, 6));
+		json_w_kv_bool(w, "available", db_bool(res, i, 6));
 		json_w_object_close(w);
 	}
 	json_w_array_close(w);

@@ -3,12 +3,12 @@
  * (CONTRACT §3, §5).
  */
 #include "api/handlers.h"
-#include "api/list.h"
+#include "api/page.h"
+#include "app/app.h"
 #include "core/db.h"
 #include "core/json.h"
 #include "http/request.h"
 #include "http/response.h"
-#include "server/app.h"
 
 /*
  * Same shape as the doctor list: one-row total LEFT JOIN the page (why two
@@ -30,7 +30,7 @@ static const struct db_stmt speciality_list = {
 static void
 write_speciality(struct json_writer *w, const PGresult *res, int row, int col)
 {
-	json_w_kv_int(w, "id", col_int(res, row, col));
+	json_w_kv_int(w, "id", db_int(res, row, col));
 	json_w_kv_string(w, "slug", db_value(res, row, col + 1));
 	json_w_kv_string(w, "name", db_value(res, row, col + 2));
 	json_w_kv_string(w, "description", db_value(res, row, col + 3));
@@ -39,5 +39,5 @@ write_speciality(struct json_writer *w, const PGresult *res, int row, int col)
 void
 handle_speciality_list(struct request *req, struct response *resp)
 {
-	respond_page_list(req, resp, &speciality_list, write_speciality);
+	page_respond_list(req, resp, &speciality_list, write_speciality);
 }

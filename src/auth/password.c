@@ -10,7 +10,9 @@
 
 #include <argon2.h>
 
+#include "auth/hash_slots.h"
 #include "auth/password.h"
+#include "core/metrics.h"
 
 #define SALT_LEN	16
 #define HASH_LEN	32
@@ -99,5 +101,39 @@ password_make_dummy(const struct password_params *p,
 		return -1;
 	rc = password_hash(p, (const char *)random_pw, sizeof(random_pw), out);
 	OPENSSL_cleanse(random_pw, sizeof(random_pw));
+	return rc;
+}
+
+enum password_check
+password_check(const struct password_guard *g, const char *stored,
+    const char *pw, size_t len)
+{
+	bool match;
+
+	if (hash_slot_acquire(g->slots_id, g->wait_ms) == -1) {
+		metrics_add(g->busy_counter, 1);
+		return PASSWORD_BUSY;
+	}
+	if (stored == NULL) {
+		(void)password_verify(g->dummy_hash, pw, len);
+		match = false;
+	} else
+		match = password_verify(stored, pw, len);
+	hash_slot_release(g->slots_id);
+	return match ? PASSWORD_MATCH : PASSWORD_MISMATCH;
+}
+
+int
+password_hash_guarded(const struct password_guard *g, const char *pw,
+    size_t len, char out[PASSWORD_HASH_MAX])
+{
+	int rc;
+
+	if (hash_slot_acquire(g->slots_id, g->wait_ms) == -1) {
+		metrics_add(g->busy_counter, 1);
+		return -1;
+	}
+	rc = password_hash(g->params, pw, len, out);
+	hash_slot_release(g->slots_id);
 	return rc;
 }

@@ -40,4 +40,38 @@ bool	password_needs_rehash(const struct password_params *, const char *stored);
 int	password_make_dummy(const struct password_params *,
 	    char out[PASSWORD_HASH_MAX]);
 
+/*
+ * What a worker needs to hash on the request path: the parameters, the
+ * hash-slot semaphore that bounds concurrent hashes on the node, how long
+ * to wait for a slot, the dummy hash for unknown accounts, and the counter
+ * of refusals (NULL: not counted).
+ */
+struct password_guard {
+	const struct password_params	*params;
+	int				 slots_id;
+	int				 wait_ms;
+	const char			*dummy_hash;
+	uint64_t			*busy_counter;
+};
+
+enum password_check {
+	PASSWORD_MATCH,
+	PASSWORD_MISMATCH,
+	PASSWORD_BUSY		/* no hash slot in time: 503 */
+};
+
+/*
+ * Verifies pw against stored, or against the dummy hash when stored is
+ * NULL (unknown account: same cost, never a match), under a hash slot.
+ */
+enum password_check	password_check(const struct password_guard *,
+			    const char *stored, const char *pw, size_t len);
+/*
+ * Argon2id of a new password under a hash slot: 0, or -1 when no slot came
+ * free in time or hashing failed (both answered 503: retry later).
+ */
+int			password_hash_guarded(const struct password_guard *,
+			    const char *pw, size_t len,
+			    char out[PASSWORD_HASH_MAX]);
+
 #endif

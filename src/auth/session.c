@@ -12,14 +12,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth/caller.h"
 #include "auth/session.h"
 #include "auth/token.h"
 #include "core/arena.h"
 #include "core/base64.h"
 #include "core/util.h"
-#include "http/request.h"
-#include "server/app.h"
-#include "server/config.h"
 
 /* One round trip: session, first refresh token and the audit event. */
 static const struct db_stmt open_session = {
@@ -39,9 +37,8 @@ static const struct db_stmt open_session = {
 	6
 };
 
-/* Makes a refresh token; writes its digest as bytea text to hash_text. */
-static char *
-new_refresh_token(struct arena *a, char *hash_text)
+char *
+session_new_refresh_token(struct arena *a, char *hash_text)
 {
 	unsigned char raw[REFRESH_TOKEN_BYTES], digest[SHA256_DIGEST_LENGTH];
 	char *token = arena_alloc(a, BASE64URL_ENCODED_SIZE(sizeof(raw)));
@@ -56,44 +53,44 @@ new_refresh_token(struct arena *a, char *hash_text)
 }
 
 enum db_status
-session_open(struct request *req, int64_t user_id, const char *role,
+session_open(const struct auth_caller *c, const struct token_ring *ring,
+    const struct session_params *sp, int64_t user_id, const char *role,
     struct issued_tokens *out)
 {
-	const struct config *cfg = req->app->cfg;
 	char uid[24], client[24], ttl[24];
-	char hash_text[2 * SHA256_DIGEST_LENGTH + 3];
+	char hash_text[SESSION_HASH_TEXT_SIZE];
 	const char *params[6];
 	struct token_claims claims;
 	enum db_status st;
 	PGresult *res;
 
 	memset(out, 0, sizeof(*out));
-	if ((out->refresh_token = new_refresh_token(req->arena,
+	if ((out->refresh_token = session_new_refresh_token(c->arena,
 	    hash_text)) == NULL)
 		return DB_ERROR;
 	snprintf(uid, sizeof(uid), "%" PRId64, user_id);
-	snprintf(client, sizeof(client), "%" PRId64, req->api_client_id);
-	snprintf(ttl, sizeof(ttl), "%ld", cfg->refresh_ttl);
+	snprintf(client, sizeof(client), "%" PRId64, c->api_client_id);
+	snprintf(ttl, sizeof(ttl), "%ld", sp->refresh_ttl);
 	params[0] = uid;
-	params[1] = req->api_client_id > 0 ? client : NULL;
-	params[2] = req->remote_addr;
-	params[3] = req->user_agent;
+	params[1] = c->api_client_id > 0 ? client : NULL;
+	params[2] = c->remote_addr;
+	params[3] = c->user_agent;
 	params[4] = hash_text;
 	params[5] = ttl;
-	res = db_exec(req->app->db, req->arena, &open_session, params, &st);
+	res = db_exec(c->db, c->arena, &open_session, params, &st);
 	if (res == NULL)
 		return st;
 	if (PQntuples(res) != 1)
 		return DB_ERROR;
-	out->session_id = arena_strdup(req->arena, PQgetvalue(res, 0, 0));
+	out->session_id = arena_strdup(c->arena, PQgetvalue(res, 0, 0));
 
 	memset(&claims, 0, sizeof(claims));
 	strlcpy_safe(claims.sub, uid, sizeof(claims.sub));
 	strlcpy_safe(claims.role, role, sizeof(claims.role));
 	strlcpy_safe(claims.sid, out->session_id, sizeof(claims.sid));
-	out->access_token = token_sign(req->arena, &req->app->ring, &claims,
+	out->access_token = token_sign(c->arena, ring, &claims,
 	    time(NULL));
-	out->expires_in = req->app->ring.ttl;
+	out->expires_in = ring->ttl;
 	return out->access_token != NULL ? DB_OK : DB_ERROR;
 }
 
@@ -165,9 +162,8 @@ static const struct db_stmt revoke_session = {
 	5
 };
 
-/* What we issue: 43 base64url characters.  Anything else is not ours. */
-static int
-plausible_refresh_token(const char *s)
+bool
+session_token_plausible(const char *s)
 {
 	/* Unpadded base64url of n bytes: ceil(4n / 3) characters. */
 	size_t i, want = (REFRESH_TOKEN_BYTES * 4 + 2) / 3;
@@ -176,18 +172,18 @@ plausible_refresh_token(const char *s)
 		if (i >= want || !((s[i] >= 'A' && s[i] <= 'Z') ||
 		    (s[i] >= 'a' && s[i] <= 'z') ||
 		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
-			return 0;
+			return false;
 	return i == want;
 }
 
 enum db_status
-session_refresh(struct request *req, const char *presented,
+session_refresh(const struct auth_caller *c, const struct token_ring *ring,
+    const struct session_params *sp, const char *presented,
     struct issued_tokens *out, enum refresh_result *result, int64_t *user_id)
 {
-	const struct config *cfg = req->app->cfg;
 	unsigned char digest[SHA256_DIGEST_LENGTH];
-	char old_hash[2 * SHA256_DIGEST_LENGTH + 3];
-	char new_hash[2 * SHA256_DIGEST_LENGTH + 3];
+	char old_hash[SESSION_HASH_TEXT_SIZE];
+	char new_hash[SESSION_HASH_TEXT_SIZE];
 	char window[24], ttl[24], client[24];
 	const char *params[7];
 	struct token_claims claims;
@@ -197,24 +193,24 @@ session_refresh(struct request *req, const char *presented,
 	memset(out, 0, sizeof(*out));
 	*result = REFRESH_INVALID;
 	*user_id = 0;
-	if (!plausible_refresh_token(presented))
+	if (!session_token_plausible(presented))
 		return DB_OK;
 	SHA256((const unsigned char *)presented, strlen(presented), digest);
 	db_bytea_text(digest, sizeof(digest), old_hash);
-	if ((out->refresh_token = new_refresh_token(req->arena,
+	if ((out->refresh_token = session_new_refresh_token(c->arena,
 	    new_hash)) == NULL)
 		return DB_ERROR;
-	snprintf(window, sizeof(window), "%d", cfg->refresh_reuse_window);
-	snprintf(ttl, sizeof(ttl), "%ld", cfg->refresh_ttl);
-	snprintf(client, sizeof(client), "%" PRId64, req->api_client_id);
+	snprintf(window, sizeof(window), "%d", sp->refresh_reuse_window);
+	snprintf(ttl, sizeof(ttl), "%ld", sp->refresh_ttl);
+	snprintf(client, sizeof(client), "%" PRId64, c->api_client_id);
 	params[0] = old_hash;
 	params[1] = new_hash;
 	params[2] = window;
 	params[3] = ttl;
-	params[4] = req->api_client_id > 0 ? client : NULL;
-	params[5] = req->remote_addr;
-	params[6] = req->user_agent;
-	res = db_exec(req->app->db, req->arena, &rotate_refresh_token, params,
+	params[4] = c->api_client_id > 0 ? client : NULL;
+	params[5] = c->remote_addr;
+	params[6] = c->user_agent;
+	res = db_exec(c->db, c->arena, &rotate_refresh_token, params,
 	    &st);
 	if (res == NULL)
 		return st;
@@ -226,14 +222,14 @@ session_refresh(struct request *req, const char *presented,
 		return DB_OK;
 	}
 
-	out->session_id = arena_strdup(req->arena, PQgetvalue(res, 0, 1));
+	out->session_id = arena_strdup(c->arena, PQgetvalue(res, 0, 1));
 	memset(&claims, 0, sizeof(claims));
 	strlcpy_safe(claims.sub, PQgetvalue(res, 0, 2), sizeof(claims.sub));
 	strlcpy_safe(claims.role, PQgetvalue(res, 0, 3), sizeof(claims.role));
 	strlcpy_safe(claims.sid, out->session_id, sizeof(claims.sid));
-	out->access_token = token_sign(req->arena, &req->app->ring, &claims,
+	out->access_token = token_sign(c->arena, ring, &claims,
 	    time(NULL));
-	out->expires_in = req->app->ring.ttl;
+	out->expires_in = ring->ttl;
 	if (out->access_token == NULL)
 		return DB_ERROR;
 	*result = REFRESH_ROTATED;
@@ -241,8 +237,8 @@ session_refresh(struct request *req, const char *presented,
 }
 
 enum db_status
-session_revoke(struct request *req, const char *session_id, int64_t user_id,
-    int *revoked)
+session_revoke(const struct auth_caller *c, const char *session_id,
+    int64_t user_id, int *revoked)
 {
 	char uid[24], client[24];
 	const char *params[5];
@@ -251,13 +247,13 @@ session_revoke(struct request *req, const char *session_id, int64_t user_id,
 
 	*revoked = 0;
 	snprintf(uid, sizeof(uid), "%" PRId64, user_id);
-	snprintf(client, sizeof(client), "%" PRId64, req->api_client_id);
+	snprintf(client, sizeof(client), "%" PRId64, c->api_client_id);
 	params[0] = session_id;
 	params[1] = uid;
-	params[2] = req->api_client_id > 0 ? client : NULL;
-	params[3] = req->remote_addr;
-	params[4] = req->user_agent;
-	res = db_exec(req->app->db, req->arena, &revoke_session, params, &st);
+	params[2] = c->api_client_id > 0 ? client : NULL;
+	params[3] = c->remote_addr;
+	params[4] = c->user_agent;
+	res = db_exec(c->db, c->arena, &revoke_session, params, &st);
 	if (res == NULL)
 		return st;
 	*revoked = PQntuples(res) == 1;

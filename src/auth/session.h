@@ -8,13 +8,22 @@
 #ifndef CEXUP_SESSION_H
 #define CEXUP_SESSION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/db.h"
 
-struct request;
+struct arena;
+struct auth_caller;
+struct token_ring;
 
 #define REFRESH_TOKEN_BYTES	32
+
+/* From the configuration (refresh_ttl, refresh_reuse_window). */
+struct session_params {
+	long	refresh_ttl;		/* seconds */
+	int	refresh_reuse_window;	/* seconds */
+};
 
 struct issued_tokens {
 	const char	*access_token;
@@ -24,8 +33,10 @@ struct issued_tokens {
 };
 
 /* Opens a session for a user who just proved their password. */
-enum db_status	session_open(struct request *, int64_t user_id,
-		    const char *role, struct issued_tokens *out);
+enum db_status	session_open(const struct auth_caller *,
+		    const struct token_ring *, const struct session_params *,
+		    int64_t user_id, const char *role,
+		    struct issued_tokens *out);
 
 enum refresh_result {
 	REFRESH_ROTATED,	/* *out holds the new pair */
@@ -40,12 +51,23 @@ enum refresh_result {
  * token spent earlier revokes its whole session.  Sets *result, and
  * *user_id when known (for the log line).
  */
-enum db_status	session_refresh(struct request *, const char *refresh_token,
-		    struct issued_tokens *out, enum refresh_result *result,
-		    int64_t *user_id);
+enum db_status	session_refresh(const struct auth_caller *,
+		    const struct token_ring *, const struct session_params *,
+		    const char *refresh_token, struct issued_tokens *out,
+		    enum refresh_result *result, int64_t *user_id);
 
 /* Revokes a live session of user_id (logout); *revoked false if none. */
-enum db_status	session_revoke(struct request *, const char *session_id,
-		    int64_t user_id, int *revoked);
+enum db_status	session_revoke(const struct auth_caller *,
+		    const char *session_id, int64_t user_id, int *revoked);
+
+/*
+ * A new refresh token in the arena (base64url of REFRESH_TOKEN_BYTES
+ * random bytes); its SHA-256 as bytea text goes to hash_text, which holds
+ * SESSION_HASH_TEXT_SIZE bytes.  NULL if the random source fails.
+ */
+#define SESSION_HASH_TEXT_SIZE	(2 * 32 + 3)
+char		*session_new_refresh_token(struct arena *, char *hash_text);
+/* True if s has the shape of a token we issue (43 base64url characters). */
+bool		 session_token_plausible(const char *s);
 
 #endif

@@ -7,11 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/caller.h"
 #include "auth/throttle.h"
 #include "core/arena.h"
-#include "http/request.h"
-#include "server/app.h"
-#include "server/config.h"
+#include "core/db.h"
 
 /*
  * One atomic upsert counts the failure and sets the lock; concurrent
@@ -86,40 +85,40 @@ throttle_key(struct arena *a, int64_t user_id, const char *identifier)
 }
 
 static void
-event_params(struct request *req, int64_t user_id, const char *identifier,
+event_params(const struct auth_caller *c, int64_t user_id, const char *identifier,
     char uid[24], char client[24], const char **params)
 {
 	snprintf(uid, 24, "%" PRId64, user_id);
-	snprintf(client, 24, "%" PRId64, req->api_client_id);
+	snprintf(client, 24, "%" PRId64, c->api_client_id);
 	params[0] = user_id > 0 ? uid : NULL;
 	params[1] = identifier;
-	params[2] = req->api_client_id > 0 ? client : NULL;
-	params[3] = req->remote_addr;
-	params[4] = req->user_agent;
+	params[2] = c->api_client_id > 0 ? client : NULL;
+	params[3] = c->remote_addr;
+	params[4] = c->user_agent;
 }
 
 enum db_status
-throttle_record_failure(struct request *req, const char *key, int64_t user_id,
+throttle_record_failure(const struct auth_caller *c,
+    const struct lockout_params *lp, const char *key, int64_t user_id,
     const char *identifier, long *locked_seconds)
 {
-	const struct config *cfg = req->app->cfg;
 	char threshold[16], base[16], max[16], memory[16], uid[24], client[24];
 	const char *params[10];
 	enum db_status st;
 	PGresult *res;
 
 	*locked_seconds = 0;
-	snprintf(threshold, sizeof(threshold), "%d", cfg->lockout_threshold);
-	snprintf(base, sizeof(base), "%d", cfg->lockout_base_seconds);
-	snprintf(max, sizeof(max), "%d", cfg->lockout_max_seconds);
-	snprintf(memory, sizeof(memory), "%d", cfg->lockout_memory_seconds);
+	snprintf(threshold, sizeof(threshold), "%d", lp->threshold);
+	snprintf(base, sizeof(base), "%d", lp->base_seconds);
+	snprintf(max, sizeof(max), "%d", lp->max_seconds);
+	snprintf(memory, sizeof(memory), "%d", lp->memory_seconds);
 	params[0] = key;
 	params[1] = threshold;
 	params[2] = base;
 	params[3] = max;
 	params[4] = memory;
-	event_params(req, user_id, identifier, uid, client, params + 5);
-	res = db_exec(req->app->db, req->arena, &count_failure, params, &st);
+	event_params(c, user_id, identifier, uid, client, params + 5);
+	res = db_exec(c->db, c->arena, &count_failure, params, &st);
 	if (res == NULL)
 		return st;
 	if (PQntuples(res) == 1)
@@ -128,22 +127,22 @@ throttle_record_failure(struct request *req, const char *key, int64_t user_id,
 }
 
 void
-throttle_record_blocked(struct request *req, int64_t user_id,
+throttle_record_blocked(const struct auth_caller *c, int64_t user_id,
     const char *identifier)
 {
 	char uid[24], client[24];
 	const char *params[5];
 	enum db_status st;
 
-	event_params(req, user_id, identifier, uid, client, params);
-	(void)db_exec(req->app->db, req->arena, &record_blocked, params, &st);
+	event_params(c, user_id, identifier, uid, client, params);
+	(void)db_exec(c->db, c->arena, &record_blocked, params, &st);
 }
 
 void
-throttle_reset(struct request *req, const char *key)
+throttle_reset(const struct auth_caller *c, const char *key)
 {
 	const char *params[1] = { key };
 	enum db_status st;
 
-	(void)db_exec(req->app->db, req->arena, &clear_failures, params, &st);
+	(void)db_exec(c->db, c->arena, &clear_failures, params, &st);
 }

@@ -20,9 +20,17 @@
 #include "core/db.h"
 
 struct arena;
-struct request;
+struct auth_caller;
 
 #define THROTTLE_KEY_MAX	300
+
+/* From the configuration (lockout_*). */
+struct lockout_params {
+	int	threshold;		/* failures before locking */
+	int	base_seconds;
+	int	max_seconds;
+	int	memory_seconds;
+};
 
 /*
  * The counter key: "user:<id>" when user_id > 0, else "id:" and the
@@ -38,15 +46,16 @@ const char	*throttle_key(struct arena *, int64_t user_id,
  * may be 0.  Sets *locked_seconds to the lock this failure imposed (0 if
  * none).
  */
-enum db_status	throttle_record_failure(struct request *, const char *key,
+enum db_status	throttle_record_failure(const struct auth_caller *,
+		    const struct lockout_params *, const char *key,
 		    int64_t user_id, const char *identifier,
 		    long *locked_seconds);
 
 /* Records an attempt refused because the key is locked. */
-void		throttle_record_blocked(struct request *, int64_t user_id,
-		    const char *identifier);
+void		throttle_record_blocked(const struct auth_caller *,
+		    int64_t user_id, const char *identifier);
 
 /* Clears the counter after a successful login. */
-void		throttle_reset(struct request *, const char *key);
+void		throttle_reset(const struct auth_caller *, const char *key);
 
 #endif

@@ -272,15 +272,13 @@ decode_part(struct arena *a, const char *s, size_t n, size_t *outlen)
 	return out;
 }
 
-/* A string member without NUL, or NULL. */
+/* A string member that is text (UTF-8, no NUL), or NULL. */
 static const struct json_value *
 get_string(const struct json_value *obj, const char *key)
 {
 	const struct json_value	*v = json_get(obj, key);
 
-	if (v == NULL || v->type != JSON_STRING || v->u.string.has_nul)
-		return NULL;
-	return v;
+	return json_string_ok(v) ? v : NULL;
 }
 
 static int
@@ -288,8 +286,7 @@ string_is(const struct json_value *v, const char *want)
 {
 	size_t	 n = strlen(want);
 
-	return v != NULL && v->type == JSON_STRING && !v->u.string.has_nul &&
-	    v->u.string.len == n && memcmp(v->u.string.ptr, want, n) == 0;
+	return json_string_ok(v) && v->u.string.len == n && memcmp(v->u.string.ptr, want, n) == 0;
 }
 
 /* Copies a non-empty string claim that fits dst (with its NUL). */

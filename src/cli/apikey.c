@@ -13,13 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/config.h"
 #include "cli/apikey.h"
 #include "core/arena.h"
 #include "core/base64.h"
 #include "core/db.h"
 #include "core/util.h"
 #include "core/validate.h"
-#include "server/config.h"
 
 #define KEY_BYTES	32
 #define NAME_MAX_BYTES	100

@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/config.h"
 #include "cli/import_users.h"
 #include "core/arena.h"
 #include "core/db.h"
 #include "core/json.h"
 #include "core/validate.h"
-#include "server/config.h"
 
 #define NAME_MAX_BYTES		255
 #define ADDRESS_MAX_BYTES	500
@@ -231,8 +231,8 @@ import_row_from_json(struct arena *a, const char *line, size_t len,
 			import_row_set(a, row, (enum import_field)f, "", 0);
 			continue;
 		}
-		if (v->type != JSON_STRING || v->u.string.has_nul) {
-			*why = arena_printf(a, "%s must be a string",
+		if (!json_string_ok(v)) {
+			*why = arena_printf(a, "%s must be a UTF-8 string",
 			    obj->u.object.members[i].key);
 			return -1;
 		}

@@ -11,6 +11,7 @@
 #include "core/arena.h"
 #include "core/db.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/util.h"
 
 #define MAX_PREPARED		256
@@ -27,18 +28,10 @@ struct db {
 	bool			 checked;	/* idle check done this request */
 	uint64_t		*error_counter;
 	uint64_t		*reconnect_counter;
-	unsigned long		 reconnects;
 	/* Statements prepared on this connection, by identity. */
 	const struct db_stmt	*prepared[MAX_PREPARED];
 	size_t			 n_prepared;
 };
-
-static void
-count(uint64_t *counter)
-{
-	if (counter != NULL)
-		__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
-}
 
 static void
 notice_ignore(void *arg, const PGresult *res)
@@ -163,8 +156,7 @@ db_ready(struct db *db)
 		return false;
 	if (db_connect(db) == -1)
 		return false;
-	db->reconnects++;
-	count(db->reconnect_counter);
+	metrics_add(db->reconnect_counter, 1);
 	log_info("database connection re-established");
 	return true;
 }
@@ -174,12 +166,6 @@ db_set_counters(struct db *db, uint64_t *errors, uint64_t *reconnects)
 {
 	db->error_counter = errors;
 	db->reconnect_counter = reconnects;
-}
-
-unsigned long
-db_reconnects(const struct db *db)
-{
-	return db->reconnects;
 }
 
 static enum db_status
@@ -267,7 +253,7 @@ db_exec_bin(struct db *db, struct arena *a, const struct db_stmt *stmt,
 		return res;
 	}
 	*status = classify(db->conn, res);
-	count(db->error_counter);
+	metrics_add(db->error_counter, 1);
 	if (*status == DB_ERROR)
 		log_warnx("%s: %s", stmt->name,
 		    PQresultErrorMessage(res));
@@ -350,4 +336,19 @@ db_value(const PGresult *res, int row, int col)
 	if (PQgetisnull(res, row, col))
 		return NULL;
 	return PQgetvalue(res, row, col);
+}
+
+int64_t
+db_int(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return 0;
+	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+bool
+db_bool(const PGresult *res, int row, int col)
+{
+	return !PQgetisnull(res, row, col) &&
+	    PQgetvalue(res, row, col)[0] == 't';
 }

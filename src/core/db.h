@@ -44,8 +44,6 @@ bool		 db_ready(struct db *);
  */
 void		 db_set_counters(struct db *, uint64_t *errors,
 		    uint64_t *reconnects);
-/* Reconnects performed so far (metrics, tests). */
-unsigned long	 db_reconnects(const struct db *);
 
 /*
  * Runs a prepared statement with text parameters (NULL = SQL NULL).  The
@@ -75,5 +73,8 @@ void		 db_bytea_text(const unsigned char *, size_t n, char *out);
 
 /* Text value or NULL for SQL NULL. */
 const char	*db_value(const PGresult *, int row, int col);
+/* Column values: integer (0 for SQL NULL), boolean ('t'). */
+int64_t		 db_int(const PGresult *, int row, int col);
+bool		 db_bool(const PGresult *, int row, int col);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "core/arena.h"
 #include "core/json.h"
+#include "core/log.h"
 
 /*
  * Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs, no
@@ -89,6 +90,7 @@ struct pctx {
 	struct json_value	*root;
 	size_t			 root_end;	/* offset just past the root */
 	bool			 finishing;	/* in yajl_complete_parse */
+	const char		*text;
 	size_t			 text_len;
 	const char		*err;		/* our reason when we cancel */
 };
@@ -191,19 +193,97 @@ cb_number(void *ctx, const char *s, size_t len)
 }
 
 static int
+hex4(const char *s, size_t n, unsigned *out)
+{
+	size_t i;
+	int d;
+
+	if (n < 4)
+		return -1;
+	for (*out = 0, i = 0; i < 4; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			d = s[i] - '0';
+		else if ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'f')
+			d = (s[i] | 0x20) - 'a' + 10;
+		else
+			return -1;
+		*out = *out << 4 | (unsigned)d;
+	}
+	return 0;
+}
+
+/*
+ * True if the raw text of a string (between its quotes) escapes a UTF-16
+ * surrogate that is not part of a pair.  yajl decodes a lone high one to
+ * '?', so the decoded bytes cannot tell; such text has no UTF-8 form.
+ */
+static bool
+has_lone_surrogate(const char *raw, size_t n)
+{
+	unsigned cp, low;
+	size_t i = 0;
+
+	while (i < n) {
+		if (raw[i] != '\\') {
+			i++;
+			continue;
+		}
+		if (i + 1 < n && raw[i + 1] == 'u' &&
+		    hex4(raw + i + 2, n - i - 2, &cp) == 0) {
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				return true;
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (i + 12 > n || raw[i + 6] != '\\' ||
+				    raw[i + 7] != 'u' ||
+				    hex4(raw + i + 8, n - i - 8, &low) == -1 ||
+				    low < 0xdc00 || low > 0xdfff)
+					return true;
+				i += 6;
+			}
+			i += 6;
+		} else
+			i += 2;
+	}
+	return false;
+}
+
+/*
+ * The raw text of the string token that just ended (yajl has consumed it
+ * up to its closing quote): scan back to the opening quote, the first one
+ * not escaped by an odd run of backslashes.
+ */
+static bool
+raw_string_has_lone_surrogate(const struct pctx *p)
+{
+	size_t end = yajl_get_bytes_consumed(p->handle), i, k;
+
+	if (end < 2 || end > p->text_len || p->text[end - 1] != '"')
+		return false;	/* cannot locate it: decoded check only */
+	for (i = end - 1; i-- > 0;) {
+		if (p->text[i] != '"')
+			continue;
+		for (k = 0; k < i && p->text[i - 1 - k] == '\\'; k++)
+			;
+		if (k % 2 == 0)
+			return has_lone_surrogate(p->text + i + 1,
+			    end - 2 - i);
+	}
+	return false;
+}
+
+static int
 cb_string(void *ctx, const unsigned char *s, size_t len)
 {
 	struct pctx		*p = ctx;
 	struct json_value	*v;
 
-	if (!utf8_ok(s, len)) {
-		p->err = "invalid UTF-8 in string";
-		return 0;
-	}
+	/* Kept and flagged: a field error for whoever reads it (§7). */
 	v = new_value(p, JSON_STRING);
 	v->u.string.ptr = arena_strndup(p->arena, (const char *)s, len);
 	v->u.string.len = len;
 	v->u.string.has_nul = memchr(s, '\0', len) != NULL;
+	v->u.string.bad_utf8 = !utf8_ok(s, len) ||
+	    raw_string_has_lone_surrogate(p);
 	return attach(p, v);
 }
 
@@ -328,12 +408,13 @@ json_parse(struct arena *a, const char *text, size_t len, const char **errstr)
 
 	memset(&p, 0, sizeof(p));
 	p.arena = a;
+	p.text = text;
 	p.text_len = len;
 	/* Default allocator for yajl's own state: always freed below. */
-	if ((h = yajl_alloc(&parse_callbacks, NULL, &p)) == NULL) {
-		fprintf(stderr, "cexup-api: yajl_alloc failed\n");
-		abort();
-	}
+	if ((h = yajl_alloc(&parse_callbacks, NULL, &p)) == NULL)
+		log_fatalx("yajl_alloc failed");
+	/* Strings are checked by cb_string and cb_map_key instead. */
+	yajl_config(h, yajl_dont_validate_strings, 1);
 	p.handle = h;
 	st = yajl_parse(h, (const unsigned char *)text, len);
 	if (st == yajl_status_ok) {
@@ -516,17 +597,16 @@ json_writer_new(struct arena *a)
 	funcs.free = w_free;
 	funcs.ctx = a;
 	/* yajl copies the funcs struct, so a local is fine. */
-	if ((w->g = yajl_gen_alloc(&funcs)) == NULL) {
-		fprintf(stderr, "cexup-api: yajl_gen_alloc failed\n");
-		abort();
-	}
+	if ((w->g = yajl_gen_alloc(&funcs)) == NULL)
+		log_fatalx("yajl_gen_alloc failed");
 	yajl_gen_config(w->g, yajl_gen_validate_utf8, 1);
 	return w;
 }
 
 /*
  * Misuse (a value where a key belongs, writing past the top-level value) is
- * a programming error; report it once and let the output stay truncated.
+ * a programming error; report it once and remember it, so the response
+ * layer answers 500 instead of shipping the truncated text.
  */
 static void
 w_check(struct json_writer *w, yajl_gen_status st, const char *what)
@@ -534,8 +614,7 @@ w_check(struct json_writer *w, yajl_gen_status st, const char *what)
 	if (st == yajl_gen_status_ok || w->failed)
 		return;
 	w->failed = true;
-	fprintf(stderr, "cexup-api: json writer: %s failed (yajl_gen status "
-	    "%d)\n", what, (int)st);
+	log_warnx("json writer: %s failed (yajl_gen status %d)", what, (int)st);
 }
 
 void
@@ -573,10 +652,8 @@ utf8_sanitize(struct arena *a, const char *s, size_t len, size_t *outlen)
 	unsigned char		*out, *o;
 	size_t			 i = 0, l;
 
-	if (len > (SIZE_MAX - 1) / 3) {
-		fprintf(stderr, "cexup-api: json writer: string too long\n");
-		abort();
-	}
+	if (len > (SIZE_MAX - 1) / 3)
+		log_fatalx("json writer: string too long");
 	o = out = arena_alloc(a, len * 3 + 1);
 	while (i < len) {
 		if ((l = utf8_seq_len(u + i, len - i)) == 0) {
@@ -663,6 +740,19 @@ json_w_kv_null(struct json_writer *w, const char *key)
 {
 	json_w_key(w, key);
 	json_w_null(w);
+}
+
+bool
+json_writer_failed(const struct json_writer *w)
+{
+	return w->failed;
+}
+
+bool
+json_string_ok(const struct json_value *v)
+{
+	return v != NULL && v->type == JSON_STRING && !v->u.string.has_nul &&
+	    !v->u.string.bad_utf8;
 }
 
 const char *

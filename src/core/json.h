@@ -3,9 +3,12 @@
  *
  * Parsing uses yajl's event parser and builds a small tree in the request
  * arena (yajl's own tree parser mallocs behind our back and leaks on some
- * errors).  Strings are validated UTF-8 (yajl does that); a string holding a
- * NUL byte (from "\u0000") is kept with its length and flagged, so callers can
- * reject it.  Nesting deeper than JSON_MAX_DEPTH is a parse error.
+ * errors).  A string value that is not valid UTF-8 (checked here: yajl 2.1
+ * lets overlongs and surrogates through) or holds a NUL byte (from
+ * "\u0000") is kept with its length and flagged, so that the field readers
+ * answer a field error instead of "malformed JSON" (CONTRACT §7); only
+ * json_string_ok() strings are text.  Keys must be valid UTF-8 without NUL,
+ * and nesting deeper than JSON_MAX_DEPTH is a parse error.
  *
  * Generation wraps yajl_gen with arena-backed allocation.
  */
@@ -49,6 +52,7 @@ struct json_value {
 			const char	*ptr;	/* NUL-terminated, may hold NUL */
 			size_t		 len;
 			bool		 has_nul;
+			bool		 bad_utf8;	/* not valid UTF-8 */
 		} string;
 		struct {
 			struct json_value	**items;
@@ -63,11 +67,14 @@ struct json_value {
 
 /*
  * Parses exactly one JSON text.  Returns NULL on malformed input (including
- * empty input, trailing garbage, invalid UTF-8, excessive depth), with a short
- * reason in *errstr when errstr is not NULL.
+ * empty input, trailing garbage, invalid UTF-8 outside string values,
+ * excessive depth), with a short reason in *errstr when errstr is not NULL.
  */
 struct json_value	*json_parse(struct arena *, const char *text, size_t len,
 			    const char **errstr);
+
+/* A string that is valid UTF-8 without NUL: usable as text. */
+bool			 json_string_ok(const struct json_value *);
 
 /* "String", "Number", "Boolean", "Null", "Array", "Object" (CONTRACT §1). */
 const char		*json_type_name(enum json_type);
@@ -109,5 +116,7 @@ void	json_w_kv_null(struct json_writer *, const char *key);
  * way in, database text is UTF-8).
  */
 const char	*json_writer_text(struct json_writer *, size_t *len);
+/* True after a misuse: the text is truncated and must not be sent. */
+bool		 json_writer_failed(const struct json_writer *);
 
 #endif

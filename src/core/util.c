@@ -82,12 +82,6 @@ strlcpy_safe(char *dst, const char *src, size_t size)
 	return len;
 }
 
-int
-ct_equal(const void *a, const void *b, size_t n)
-{
-	return CRYPTO_memcmp(a, b, n) == 0;
-}
-
 void
 secure_wipe(void *p, size_t n)
 {

@@ -22,9 +22,6 @@ char	*xstrdup(const char *);
 /* Copies with truncation, always NUL-terminates (size > 0); returns strlen(src). */
 size_t	 strlcpy_safe(char *dst, const char *src, size_t size);
 
-/* Constant-time comparison of n bytes; 1 if equal, 0 otherwise. */
-int	 ct_equal(const void *a, const void *b, size_t n);
-
 /* Zeroes memory in a way the compiler cannot optimise away. */
 void	 secure_wipe(void *, size_t);
 

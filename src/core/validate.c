@@ -203,3 +203,21 @@ valid_phone(const char *s, size_t len)
 	}
 	return len >= 8 && len <= 15 && all_digits(s, len);
 }
+
+bool
+valid_uuid(const char *s)
+{
+	size_t i;
+
+	if (strlen(s) != 36)
+		return false;
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return false;
+		} else if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	}
+	return true;
+}

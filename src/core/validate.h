@@ -29,5 +29,7 @@ bool	all_digits(const char *s, size_t len);
 
 /* Optional leading '+', then 8..15 digits (E.164-ish). */
 bool	valid_phone(const char *s, size_t len);
+/* A canonical lower-case uuid (36 characters, NUL-terminated). */
+bool	valid_uuid(const char *s);
 
 #endif

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "app/app.h"
+#include "app/config.h"
 #include "auth/apikey.h"
 #include "core/arena.h"
 #include "core/json.h"
@@ -12,8 +14,6 @@
 #include "http/request.h"
 #include "http/response.h"
 #include "http/router.h"
-#include "server/app.h"
-#include "server/config.h"
 
 #define NOT_OBJECT_MESSAGE	"Request body must be a valid JSON object."
 
@@ -56,9 +56,8 @@ static void
 respond_method_not_allowed(struct request *req, struct response *resp,
     const struct route *table, size_t n, const struct route *route)
 {
-	char allow[64], *scratch = arena_alloc(req->arena,
-	    strlen(req->path) + 1);
-	unsigned methods = router_allowed_methods(table, n, req->path, scratch);
+	char allow[64];
+	unsigned methods = router_allowed_methods(table, n, req->path);
 
 	router_allow_header(methods, allow, sizeof(allow));
 	response_header(resp, "Allow", arena_strdup(req->arena, allow));
@@ -98,7 +97,8 @@ dispatch(struct request *req, struct response *resp,
 	req->route = route;
 
 	if (needs_api_key(req, route)) {
-		switch (apikey_check(req)) {
+		switch (apikey_check(req->app->db, req->arena,
+		    &req->app->api_keys, req->api_key, &req->api_client_id)) {
 		case APIKEY_OK:
 			break;
 		case APIKEY_UNAVAILABLE:

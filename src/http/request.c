@@ -3,6 +3,8 @@
  */
 #include <string.h>
 
+#include "app/app.h"
+#include "auth/caller.h"
 #include "core/arena.h"
 #include "core/validate.h"
 #include "http/request.h"
@@ -113,4 +115,14 @@ request_origin(struct request *req)
 	    host_has_port(host))
 		return arena_printf(req->arena, "%s://%s", scheme, host);
 	return arena_printf(req->arena, "%s://%s:%s", scheme, host, port);
+}
+
+void
+request_caller(const struct request *req, struct auth_caller *c)
+{
+	c->db = req->app->db;
+	c->arena = req->arena;
+	c->api_client_id = req->api_client_id;
+	c->remote_addr = req->remote_addr;
+	c->user_agent = req->user_agent;
 }

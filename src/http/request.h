@@ -12,6 +12,7 @@
 
 struct arena;
 struct app;
+struct auth_caller;
 struct json_value;
 struct route;
 
@@ -63,5 +64,8 @@ const char	*request_query_param(struct request *, const char *name,
  * the operator sets public_base_url instead.
  */
 const char	*request_origin(struct request *);
+
+/* The auth modules' view of this request: connection, arena, who asks. */
+void		 request_caller(const struct request *, struct auth_caller *);
 
 #endif

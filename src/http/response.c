@@ -63,11 +63,23 @@ response_status_text(int status)
 	}
 }
 
+/* What a truncated body is replaced by: fixed text, no writer involved. */
+static const char internal_error_body[] =
+    "{\"message\":\"An unexpected error occurred.\","
+    "\"details\":\"Please try again later or contact support.\"}";
+
 static void
 set_json_body(struct response *r, int status, struct json_writer *w)
 {
 	size_t len;
 
+	if (json_writer_failed(w)) {
+		r->status = 500;
+		r->content_type = JSON_CONTENT_TYPE;
+		r->body = internal_error_body;
+		r->body_len = sizeof(internal_error_body) - 1;
+		return;
+	}
 	r->status = status;
 	r->content_type = JSON_CONTENT_TYPE;
 	r->body = json_writer_text(w, &len);
@@ -149,6 +161,30 @@ response_internal_error(struct response *r)
 {
 	response_error(r, 500, "An unexpected error occurred.",
 	    "Please try again later or contact support.");
+}
+
+void
+response_db_failure(struct response *r, enum db_status st)
+{
+	if (st == DB_UNAVAILABLE)
+		response_db_unavailable(r);
+	else
+		response_internal_error(r);
+}
+
+void
+response_invalid(struct response *r, const struct field_errors *fe)
+{
+	response_field_errors(r, 400, "The given data was invalid.",
+	    "Please correct the fields listed in errors.", fe);
+}
+
+void
+response_busy(struct response *r)
+{
+	response_header(r, "Retry-After", "1");
+	response_error(r, 503, "Server busy.",
+	    "Too many logins are being processed. Please retry shortly.");
 }
 
 void

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "core/db.h"
+
 struct arena;
 struct json_writer;
 
@@ -70,6 +72,12 @@ void	response_bytes(struct response *, int status, const char *content_type,
 /* Common answers, one wording each. */
 void	response_db_unavailable(struct response *);	/* 503 + Retry-After */
 void	response_internal_error(struct response *);	/* 500 */
+/* After a failed statement: 503 for DB_UNAVAILABLE, else 500. */
+void	response_db_failure(struct response *, enum db_status);
+/* 400 "The given data was invalid." with the field errors (Cexup routes). */
+void	response_invalid(struct response *, const struct field_errors *);
+/* 503 + Retry-After for a password that found no free hash slot. */
+void	response_busy(struct response *);
 
 void	field_errors_init(struct field_errors *, struct arena *);
 void	field_error_add(struct field_errors *, const char *field,

@@ -100,13 +100,11 @@ pattern_match(const char *pat, const char *path, size_t *cap_off,
 }
 
 unsigned
-router_allowed_methods(const struct route *table, size_t n, const char *path,
-    char *scratch)
+router_allowed_methods(const struct route *table, size_t n, const char *path)
 {
 	unsigned	 mask = 0;
 	size_t		 i;
 
-	(void)scratch;	/* matching needs no copy; kept for symmetry */
 	for (i = 0; i < n; i++)
 		if (pattern_match(table[i].pattern, path, NULL, NULL) >= 0)
 			mask |= table[i].methods;

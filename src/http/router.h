@@ -40,6 +40,7 @@ struct route {
 	unsigned	 flags;		/* enum route_flags bits */
 	const char	*not_allowed_message;	/* NULL: generic 405 text */
 	const char	*not_allowed_details;
+	unsigned	 index;		/* position in its table: metrics row */
 };
 
 /* Most "{}" captures in one pattern; patterns with more never match. */
@@ -72,9 +73,9 @@ enum route_result router_match(const struct route *table, size_t n,
 /*
  * Union of the methods of every route whose pattern matches path (0 if none):
  * a table may list one pattern several times, once per handler, and the
- * Allow header of a 405 must name them all.  scratch as for router_match.
+ * Allow header of a 405 must name them all.
  */
 unsigned	router_allowed_methods(const struct route *table, size_t n,
-		    const char *path, char *scratch);
+		    const char *path);
 
 #endif

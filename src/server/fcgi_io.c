@@ -7,15 +7,15 @@
 #include <time.h>
 
 #include "api/routes.h"
+#include "app/app.h"
 #include "core/arena.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/util.h"
 #include "http/dispatch.h"
 #include "http/request.h"
 #include "http/response.h"
-#include "server/app.h"
 #include "server/fcgi_io.h"
-#include "server/scoreboard.h"
 
 /* Params die at the next accept: copy every one we use into the arena. */
 static const char *
@@ -159,8 +159,8 @@ fcgi_handle(struct app *app, FCGX_Request *fcgi)
 	dispatch(&req, &resp, api_routes, api_routes_count, &body);
 	write_response(fcgi, a, &resp);
 	seconds = elapsed_ms(&start) / 1000.0;
-	scoreboard_request(req.route != NULL ? (size_t)(req.route - api_routes) :
-	    SB_MAX_ROUTES, resp.status, seconds);
+	metrics_request(app->metrics, req.route != NULL ? req.route->index :
+	    METRICS_MAX_ROUTES, resp.status, seconds);
 
 	/* One line per request; never a body, token, key or password. */
 	log_info("request id=%s method=%s path=%s status=%d ms=%.1f user=%lld",

@@ -19,14 +19,14 @@
 #include <unistd.h>
 
 #include "api/routes.h"
+#include "app/config.h"
 #include "auth/hash_slots.h"
 #include "core/log.h"
-#include "server/app.h"
-#include "server/config.h"
+#include "core/metrics.h"
+#include "server/app_setup.h"
 #include "server/listen.h"
 #include "server/master.h"
 #include "server/notify.h"
-#include "server/scoreboard.h"
 #include "server/worker.h"
 
 #define MAX_SLOTS		1024
@@ -46,6 +46,7 @@ static struct {
 	int		 listen_fd;
 	int		 from_systemd;
 	int		 hash_slots_id;
+	struct metrics	*metrics;
 	int		 self_pipe[2];
 	int		 status_pipe[2];
 	struct slot	 slots[MAX_SLOTS];
@@ -169,13 +170,14 @@ spawn_worker(void)
 		close(m.self_pipe[1]);
 		close(m.status_pipe[0]);
 		worker_main(m.cfg, m.listen_fd, m.status_pipe[1],
-		    m.hash_slots_id, (int)master_pid);
+		    m.hash_slots_id, m.metrics, (int)master_pid);
 	default:
 		memset(s, 0, sizeof(*s));
 		s->pid = pid;
 		s->generation = m.generation;
 		s->started_ms = now_ms();
-		scoreboard_add(&scoreboard->worker_starts, 1);
+		metrics_add(metrics_counter(m.metrics,
+		    METRICS_WORKER_STARTS), 1);
 		log_debug("worker %ld started (generation %u)", (long)pid,
 		    m.generation);
 	}
@@ -212,9 +214,11 @@ reap_children(void)
 			log_warnx("worker %ld exited with status %d",
 			    (long)pid, WEXITSTATUS(status));
 		if (clean && !s->term_sent)
-			scoreboard_add(&scoreboard->worker_recycles, 1);
+			metrics_add(metrics_counter(m.metrics,
+			    METRICS_WORKER_RECYCLES), 1);
 		else if (!clean && !s->term_sent)
-			scoreboard_add(&scoreboard->worker_crashes, 1);
+			metrics_add(metrics_counter(m.metrics,
+			    METRICS_WORKER_CRASHES), 1);
 		/* Recycled (max_requests) or drained workers are not crashes. */
 		if (clean || s->term_sent)
 			;
@@ -401,13 +405,14 @@ master_run(struct config *cfg)
 	    cfg->listen_backlog, &m.from_systemd, err, sizeof(err));
 	if (m.listen_fd == -1)
 		log_fatalx("%s", err);
-	if (api_routes_count > SB_MAX_ROUTES)
-		log_fatalx("%zu routes: raise SB_MAX_ROUTES", api_routes_count);
+	if (api_routes_count > METRICS_MAX_ROUTES)
+		log_fatalx("%zu routes: raise METRICS_MAX_ROUTES",
+		    api_routes_count);
 	if (cfg->workers <= 2 * cfg->hash_slots)
 		log_warnx("workers (%d) <= 2 x hash_slots (%d): a login flood "
 		    "can occupy every worker", cfg->workers, cfg->hash_slots);
-	if (scoreboard_create() == -1)
-		log_fatal("cannot map the scoreboard");
+	if ((m.metrics = metrics_create()) == NULL)
+		log_fatal("cannot map the metrics");
 	if ((m.hash_slots_id = hash_slots_create(cfg->hash_slots)) == -1)
 		log_fatal("cannot create the hash slot semaphore");
 	log_info("listening on %s%s, %d workers, %d hash slots", cfg->listen,

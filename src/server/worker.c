@@ -25,11 +25,12 @@
 
 #include <fcgiapp.h>
 
+#include "app/app.h"
+#include "app/config.h"
 #include "core/arena.h"
 #include "core/db.h"
 #include "core/log.h"
-#include "server/app.h"
-#include "server/config.h"
+#include "server/app_setup.h"
 #include "server/fcgi_io.h"
 #include "server/master.h"
 #include "server/worker.h"
@@ -129,7 +130,7 @@ wait_for_request(int ep, int listen_fd, int kept_fd)
 
 void
 worker_main(const struct config *cfg, int listen_fd, int status_fd,
-    int hash_slots_id, int master_pid)
+    int hash_slots_id, struct metrics *metrics, int master_pid)
 {
 	struct app app;
 	FCGX_Request fcgi;
@@ -146,7 +147,7 @@ worker_main(const struct config *cfg, int listen_fd, int status_fd,
 	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
 		log_fatal("pipe");
 
-	if (app_init(&app, cfg, hash_slots_id, err, sizeof(err)) == -1) {
+	if (app_init(&app, cfg, hash_slots_id, metrics, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		_exit(EXIT_CONFIG);
 	}

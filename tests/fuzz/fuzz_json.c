@@ -67,6 +67,10 @@ same_tree(const struct json_value *a, const struct json_value *b)
 	case JSON_BOOL:
 		return a->u.boolean == b->u.boolean;
 	case JSON_STRING:
+		/* The writer replaces invalid UTF-8 with U+FFFD. */
+		if (a->u.string.bad_utf8)
+			return !b->u.string.bad_utf8 &&
+			    valid_utf8(b->u.string.ptr, b->u.string.len);
 		return a->u.string.has_nul == b->u.string.has_nul &&
 		    same_bytes(a->u.string.ptr, a->u.string.len,
 		    b->u.string.ptr, b->u.string.len);
@@ -92,6 +96,42 @@ same_tree(const struct json_value *a, const struct json_value *b)
 	}
 }
 
+/*
+ * Every string's flags tell the truth, and json_string_ok passes exactly
+ * the text strings (valid UTF-8, no NUL).  Returns how many strings are
+ * flagged as invalid UTF-8.
+ */
+static size_t
+check_strings(const struct json_value *v)
+{
+	size_t i, n = 0;
+
+	switch (v->type) {
+	case JSON_STRING:
+		/* valid_utf8() also refuses NUL. */
+		FUZZ_CHECK(json_string_ok(v) ==
+		    valid_utf8(v->u.string.ptr, v->u.string.len));
+		FUZZ_CHECK(v->u.string.has_nul ==
+		    (memchr(v->u.string.ptr, '\0', v->u.string.len) != NULL));
+		FUZZ_CHECK(v->u.string.has_nul || v->u.string.bad_utf8 ==
+		    !valid_utf8(v->u.string.ptr, v->u.string.len));
+		return v->u.string.bad_utf8;
+	case JSON_ARRAY:
+		for (i = 0; i < v->u.array.count; i++)
+			n += check_strings(v->u.array.items[i]);
+		return n;
+	case JSON_OBJECT:
+		for (i = 0; i < v->u.object.count; i++) {
+			FUZZ_CHECK(valid_utf8(v->u.object.members[i].key,
+			    v->u.object.members[i].key_len));
+			n += check_strings(v->u.object.members[i].value);
+		}
+		return n;
+	default:
+		return 0;
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -105,9 +145,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (v == NULL) {
 		FUZZ_CHECK(errstr != NULL);
 	} else {
-		/* Accepted input is valid UTF-8 (yajl checks strings; the
-		 * rest of a JSON text is ASCII). */
-		FUZZ_CHECK(valid_utf8((const char *)data, size));
+		/* Invalid UTF-8 is accepted only inside string values,
+		 * which say so (the rest of a JSON text is ASCII). */
+		if (check_strings(v) == 0)
+			FUZZ_CHECK(valid_utf8((const char *)data, size));
 		w = json_writer_new(a);
 		write_value(w, v);
 		text = json_writer_text(w, &len);

@@ -10,8 +10,8 @@
 #include "core/arena.h"
 #include "core/base64.h"
 #include "core/validate.h"
-#include "http/request.h"
 #include "fuzz.h"
+#include "http/request.h"
 
 static void
 check_query(struct arena *a, const char *data, size_t size)

@@ -129,14 +129,18 @@ $count = users();
 
 # ---- bodies that are not an object, bad bytes
 for my $raw (['"x"', 'String'], ['[]', 'Array'], ['1', 'Number'],
-    ['null', 'Null'], ['{', 'malformed JSON'], ['', 'malformed JSON'],
-    [qq({"name":"\xff\xfe"}), 'malformed JSON']) {
+    ['null', 'Null'], ['{', 'malformed JSON'], ['', 'malformed JSON']) {
 	$res = register(body => $raw->[0],
 	    headers => { 'Content-Type' => 'application/json' });
 	$t->expect_error($res, 400, 'Request body must be a valid JSON object.',
 	    "Expected a JSON object but received: $raw->[1]",
 	    name => "body '$raw->[0]' is 400 $raw->[1]");
 }
+# Bad bytes inside a string of a well-formed body: a field error (§7).
+$res = register(body => qq({"name":"\xff\xfe"}),
+    headers => { 'Content-Type' => 'application/json' });
+$t->expect_error($res, 400, @INVALID, errors => ['name'],
+    name => 'a name that is not UTF-8 is 400 errors.name');
 $res = register(body => 'name=a', headers => { 'Content-Type' =>
     'application/x-www-form-urlencoded' });
 $t->expect_error($res, 415, undef, undef, name => 'a form body is 415');

@@ -198,8 +198,12 @@ for my $case (
 	$t->expect_error($res, 400, @INVALID, errors => [$field],
 	    name => "$what is 400 errors.$field");
 }
-for my $raw (['[]', 'Array'], ['', 'malformed JSON'], ['{', 'malformed JSON'],
-    [qq({"user_id":1,"name":"\xc3\x28"}), 'malformed JSON']) {
+$res = update('patient', $tok, body => qq({"user_id":$alice->{id},)
+    . qq("name":"\xc3\x28"}),
+    headers => { 'Content-Type' => 'application/json' });
+$t->expect_error($res, 400, @INVALID, errors => ['name'],
+    name => 'a name that is not UTF-8 is 400 errors.name');
+for my $raw (['[]', 'Array'], ['', 'malformed JSON'], ['{', 'malformed JSON']) {
 	$res = update('patient', $tok, body => $raw->[0],
 	    headers => { 'Content-Type' => 'application/json' });
 	$t->expect_error($res, 400, 'Request body must be a valid JSON object.',

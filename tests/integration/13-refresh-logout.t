@@ -173,11 +173,13 @@ $t->expect_error(refresh($rt), 401, @UNAUTH,
 is(revoked($sid), 'live', 'an expired token does not end the session');
 for my $bad (['unknown', 'A' x 43], ['short', 'abc'], ['long', 'A' x 44],
     ['bad characters', '+' x 43], ['an access token',
-    $login->{token}{access_token}], ['SQL', q{' OR 1=1 --}],
-    ['NUL', "A\0" . ('A' x 41)]) {
+    $login->{token}{access_token}], ['SQL', q{' OR 1=1 --}]) {
 	$t->expect_error(refresh($bad->[1]), 401, @UNAUTH,
 	    name => "a refresh token that is $bad->[0] is 401");
 }
+# A NUL is not text at all: a field error like every string's (§7).
+$t->expect_error(refresh("A\0" . ('A' x 41)), 400, @INVALID,
+    errors => ['refresh_token'], name => 'a refresh token with NUL is 400');
 
 # ---- validation
 for my $case (['missing', {}], ['null', { refresh_token => undef }],

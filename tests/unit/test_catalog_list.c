@@ -1,13 +1,17 @@
 /*
- * test_catalog_list.c - the parameter, pagination and pattern helpers of
- * the catalog routes (src/api/list.c), on requests built in memory.
+ * test_catalog_list.c - request fields (src/http/param.c), pagination
+ * (src/api/page.c) and the catalog helpers (src/api/catalog.c), on
+ * requests built in memory.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "api/list.h"
+#include "api/catalog.h"
+#include "api/page.h"
 #include "core/arena.h"
 #include "core/json.h"
+#include "http/param.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "tap.h"
@@ -105,40 +109,117 @@ test_strings(void)
 	field_errors_init(&fe, a);
 	req = make_request("{\"q\":\"  Siti \",\"n\":5,\"z\":\"a\\u0000b\"}",
 	    "q=ignored&slug=%20x%20");
-	ok(param_string(req, &fe, "q", 100, true, &s, &len) == PARAM_PRESENT,
+	ok(param_string(req, &fe, "q", PARAM_QUERY | PARAM_TRIM, 100, &s, &len) == PARAM_PRESENT,
 	    "q from the body");
 	is_str(s, "Siti", "... trimmed");
 	is_int(len, 4, "... length");
-	ok(param_string(req, &fe, "slug", 100, false, &s, &len) ==
+	ok(param_string(req, &fe, "slug", PARAM_QUERY, 100, &s, &len) ==
 	    PARAM_PRESENT, "slug from the query string");
 	is_str(s, " x ", "... untrimmed when asked");
-	ok(param_string(req, &fe, "missing", 100, true, &s, &len) ==
+	ok(param_string(req, &fe, "missing", PARAM_QUERY | PARAM_TRIM, 100, &s, &len) ==
 	    PARAM_ABSENT, "absent");
 	ok(!field_errors_any(&fe), "no errors so far");
-	ok(param_string(req, &fe, "n", 100, true, &s, &len) == PARAM_INVALID,
+	ok(param_string(req, &fe, "n", PARAM_QUERY | PARAM_TRIM, 100, &s, &len) == PARAM_INVALID,
 	    "a number is not a string");
-	ok(param_string(req, &fe, "z", 100, true, &s, &len) == PARAM_INVALID,
+	ok(param_string(req, &fe, "z", PARAM_QUERY | PARAM_TRIM, 100, &s, &len) == PARAM_INVALID,
 	    "NUL inside is refused");
-	ok(param_string(req, &fe, "q", 3, true, &s, &len) == PARAM_INVALID,
+	ok(param_string(req, &fe, "q", PARAM_QUERY | PARAM_TRIM, 3, &s, &len) == PARAM_INVALID,
 	    "longer than max_bytes");
 	ok(field_errors_any(&fe), "errors were recorded");
 
 	field_errors_init(&fe, a);
 	req = make_request(NULL, "");
-	ok(param_slug(req, &fe) == NULL && fe.first != NULL &&
+	ok(catalog_slug(req, &fe) == NULL && fe.first != NULL &&
 	    strcmp(fe.first->field, "slug") == 0, "a missing slug is an error");
+}
+
+/* The count of errors for field, and whether its first message has want. */
+static bool
+error_says(const struct field_errors *fe, const char *field, const char *want)
+{
+	const struct field_error *e;
+
+	for (e = fe->first; e != NULL; e = e->next)
+		if (strcmp(e->field, field) == 0)
+			return e->n_messages > 0 &&
+			    strstr(e->messages[0], want) != NULL;
+	return false;
+}
+
+/* One rule for every string (CONTRACT §7): NUL and bad UTF-8 are errors. */
+static void
+test_text_rule(void)
+{
+	static const char *bad[] = {
+		"\"a\\u0000\"",		/* NUL escape */
+		"\"\x80\"",			/* lone continuation byte */
+		"\"\xe2\x82\"",		/* truncated sequence */
+		"\"\xc0\xaf\"",		/* overlong '/' */
+		"\"\xed\xa0\x80\"",		/* UTF-16 surrogate */
+		"\"\xf4\x90\x80\x80\"",	/* above U+10FFFF */
+	};
+	struct field_errors fe;
+	struct request *req;
+	const char *s;
+	size_t i, refused = 0;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		req = make_request(arena_printf(a, "{\"f\":%s}", bad[i]), "");
+		field_errors_init(&fe, a);
+		s = NULL;
+		if (req->json != NULL &&
+		    param_string(req, &fe, "f", 0, SIZE_MAX, &s, NULL) ==
+		    PARAM_INVALID && s == NULL && error_says(&fe, "f", "The f"))
+			refused++;
+	}
+	is_int(refused, 6, "each class is a field error of a parsed body");
+
+	req = make_request("{\"f\":\"\x80\"}", "");
+	field_errors_init(&fe, a);
+	(void)param_string(req, &fe, "f", PARAM_TRIM, 10, &s, NULL);
+	ok(error_says(&fe, "f", "valid UTF-8"), "invalid UTF-8 says so");
+	req = make_request("{\"f\":\"\\u0000\"}", "");
+	field_errors_init(&fe, a);
+	(void)param_string(req, &fe, "f", PARAM_TRIM, 10, &s, NULL);
+	ok(error_says(&fe, "f", "NUL"), "NUL says so");
+
+	req = make_request(NULL, "f=%C0%AF");
+	field_errors_init(&fe, a);
+	ok(param_string(req, &fe, "f", PARAM_QUERY, 10, &s, NULL) ==
+	    PARAM_INVALID && error_says(&fe, "f", "encoded"),
+	    "an overlong in the query string is a field error");
+	field_errors_init(&fe, a);
+	ok(param_string(req, &fe, "f", 0, 10, &s, NULL) == PARAM_ABSENT &&
+	    !field_errors_any(&fe), "without PARAM_QUERY the query is not read");
+
+	req = make_request("{\"e\":\"  \"}", "");
+	field_errors_init(&fe, a);
+	ok(param_string(req, &fe, "e", PARAM_TRIM | PARAM_REQUIRED, 10, &s,
+	    NULL) == PARAM_INVALID && error_says(&fe, "e", "required"),
+	    "blank and required: required");
+	field_errors_init(&fe, a);
+	ok(param_string(req, &fe, "e", PARAM_TRIM | PARAM_NONBLANK, 10, &s,
+	    NULL) == PARAM_INVALID && error_says(&fe, "e", "not be empty"),
+	    "blank and non-blank: empty");
+	field_errors_init(&fe, a);
+	ok(param_string(req, &fe, "gone", PARAM_NONBLANK, 10, &s, NULL) ==
+	    PARAM_ABSENT && !field_errors_any(&fe),
+	    "absent and non-blank: absent, no error");
+	field_errors_init(&fe, a);
+	ok(param_string(req, &fe, "e", 0, 10, &s, NULL) == PARAM_PRESENT &&
+	    strcmp(s, "  ") == 0, "untrimmed blank is text");
 }
 
 static void
 test_like_pattern(void)
 {
-	is_str(like_contains_pattern(a, "siti", 4), "%siti%", "plain");
-	is_str(like_contains_pattern(a, "100%", 4), "%100\\%%", "percent");
-	is_str(like_contains_pattern(a, "a_b", 3), "%a\\_b%", "underscore");
-	is_str(like_contains_pattern(a, "a\\b", 3), "%a\\\\b%", "backslash");
-	is_str(like_contains_pattern(a, "%_\\", 3), "%\\%\\_\\\\%",
+	is_str(catalog_like_pattern(a, "siti", 4), "%siti%", "plain");
+	is_str(catalog_like_pattern(a, "100%", 4), "%100\\%%", "percent");
+	is_str(catalog_like_pattern(a, "a_b", 3), "%a\\_b%", "underscore");
+	is_str(catalog_like_pattern(a, "a\\b", 3), "%a\\\\b%", "backslash");
+	is_str(catalog_like_pattern(a, "%_\\", 3), "%\\%\\_\\\\%",
 	    "all three");
-	is_str(like_contains_pattern(a, "", 0), "%%", "empty");
+	is_str(catalog_like_pattern(a, "", 0), "%%", "empty");
 }
 
 int
@@ -148,6 +229,7 @@ main(void)
 	test_paging();
 	test_last_page();
 	test_strings();
+	test_text_rule();
 	test_like_pattern();
 	arena_destroy(a);
 	return done_testing();

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "server/config.h"
+#include "app/config.h"
 #include "server/master.h"
 #include "tap.h"
 
@@ -40,7 +40,7 @@ main(void)
 	is_int(cfg.argon2.parallelism, 1, "default argon2 p");
 	is_int(cfg.body_limit, 65536, "default body limit 64 KiB");
 	is_int(cfg.avatar_body_limit, 4194304, "default avatar limit 4 MiB");
-	is_int(cfg.refresh_reuse_window, 10, "default reuse window 10 s");
+	is_int(cfg.session.refresh_reuse_window, 10, "default reuse window 10 s");
 	is_int(cfg.access_ttl, 3600, "default access ttl");
 	is_str(cfg.timezone, "Asia/Jakarta", "default time zone");
 	ok(cfg.api_key_required == API_KEY_CEXUP, "default key scope cexup");
@@ -95,7 +95,7 @@ main(void)
 	    "memory below max: %s", err);
 	write_config("lockout_memory_seconds = 1200\n");
 	ok(config_load(&cfg, path, err, sizeof(err)) == 0 &&
-	    cfg.lockout_memory_seconds == 1200, "lockout memory set");
+	    cfg.lockout.memory_seconds == 1200, "lockout memory set");
 	ok(config_load(&cfg, "/nonexistent/cexup.conf", err,
 	    sizeof(err)) == -1, "missing file: %s", err);
 

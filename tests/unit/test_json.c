@@ -231,10 +231,39 @@ test_utf8(void)
 		{ "\xef\xbb\xbf{}", "byte order mark" },
 		{ "{\"a\":\xff}", "invalid byte outside string" },
 	};
+	struct json_value *v;
 	size_t	 i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		bad(cases[i].s, strlen(cases[i].s), cases[i].name);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (cases[i].s[0] != '"') {
+			/* Outside a string value: not JSON at all. */
+			bad(cases[i].s, strlen(cases[i].s), cases[i].name);
+			continue;
+		}
+		/* Inside one: kept and flagged, a field error for the reader. */
+		v = parse(cases[i].s);
+		ok(v != NULL && v->type == JSON_STRING &&
+		    v->u.string.bad_utf8 && !json_string_ok(v),
+		    "string with %s: parsed, flagged, not text", cases[i].name);
+	}
+	v = parse("\"a\\u0000b\"");
+	ok(v != NULL && !v->u.string.bad_utf8 && v->u.string.has_nul &&
+	    !json_string_ok(v), "NUL escape: flagged, not text");
+	v = parse("\"caf\xc3\xa9\"");
+	ok(v != NULL && json_string_ok(v), "valid UTF-8 is text");
+	v = parse("[\"x\\ud800y\"]");
+	ok(v != NULL && v->u.array.items[0]->u.string.bad_utf8,
+	    "lone high surrogate escape: flagged (yajl made it '?')");
+	v = parse("{\"k\":\"\\\"\\udbff\"}");
+	ok(v != NULL && json_get(v, "k")->u.string.bad_utf8,
+	    "lone high surrogate escape after an escaped quote: flagged");
+	v = parse("\"\\udc00\"");
+	ok(v != NULL && v->u.string.bad_utf8, "lone low surrogate: flagged");
+	v = parse("\"\\ud83d\\ude00\"");
+	ok(v != NULL && json_string_ok(v), "surrogate pair: text");
+	v = parse("\"\\\\ud800\"");
+	ok(v != NULL && json_string_ok(v) && strcmp(v->u.string.ptr,
+	    "\\ud800") == 0, "an escaped backslash before ud800 is text");
 	ok(parse("\"\xf4\x8f\xbf\xbf\"") != NULL, "U+10FFFF accepted");
 	ok(parse("\"\xee\x80\x80\"") != NULL, "U+E000 accepted");
 }

@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "api/routes.h"
 #include "http/router.h"
 #include "tap.h"
 
@@ -21,17 +22,17 @@ h_b(struct request *rq, struct response *rs)
 }
 
 static const struct route table[] = {
-	{ "/api/health", METHOD_GET | METHOD_HEAD, h_a, 0, NULL, NULL },
-	{ "/api/users", METHOD_POST, h_a, 0, NULL, NULL },
-	{ "/api/users", METHOD_GET, h_b, 0, NULL, NULL },
-	{ "/api/users/{}", METHOD_GET, h_a, 0, "no", "details" },
-	{ "/api/users/{}", METHOD_DELETE, h_b, 0, NULL, NULL },
+	{ "/api/health", METHOD_GET | METHOD_HEAD, h_a, 0, NULL, NULL, 0 },
+	{ "/api/users", METHOD_POST, h_a, 0, NULL, NULL, 1 },
+	{ "/api/users", METHOD_GET, h_b, 0, NULL, NULL, 2 },
+	{ "/api/users/{}", METHOD_GET, h_a, 0, "no", "details", 3 },
+	{ "/api/users/{}", METHOD_DELETE, h_b, 0, NULL, NULL, 4 },
 	{ "/api/users/{}/posts/{}", METHOD_PUT | METHOD_PATCH, h_a, 0, NULL,
-	  NULL },
-	{ "/api/users/me", METHOD_OPTIONS, h_a, 0, NULL, NULL },
-	{ "/api/x{}", METHOD_GET, h_a, 0, NULL, NULL },
-	{ "/api/a/{}/{}/{}/{}/{}", METHOD_GET, h_a, 0, NULL, NULL },
-	{ "/api/b/{}/{}/{}/{}", METHOD_GET, h_a, 0, NULL, NULL },
+	  NULL, 5 },
+	{ "/api/users/me", METHOD_OPTIONS, h_a, 0, NULL, NULL, 6 },
+	{ "/api/x{}", METHOD_GET, h_a, 0, NULL, NULL, 7 },
+	{ "/api/a/{}/{}/{}/{}/{}", METHOD_GET, h_a, 0, NULL, NULL, 8 },
+	{ "/api/b/{}/{}/{}/{}", METHOD_GET, h_a, 0, NULL, NULL, 9 },
 };
 
 #define N	(sizeof(table) / sizeof(table[0]))
@@ -155,7 +156,7 @@ test_not_allowed(void)
 	const char		*params[ROUTER_MAX_PARAMS];
 	const struct route	*r;
 	size_t			 np;
-	char			 scratch[64], allow[128];
+	char			 allow[128];
 	unsigned		 m;
 
 	is_int(match("DELETE", "/api/health", params, &np, &r),
@@ -171,22 +172,36 @@ test_not_allowed(void)
 	is_int(match("DELETE", "/api/nope", params, &np, &r), ROUTE_NOT_FOUND,
 	    "unknown path is 404 whatever the method");
 
-	m = router_allowed_methods(table, N, "/api/users", scratch);
+	m = router_allowed_methods(table, N, "/api/users");
 	router_allow_header(m, allow, sizeof(allow));
 	is_str(allow, "GET, POST", "Allow is the union of duplicate patterns");
-	m = router_allowed_methods(table, N, "/api/users/7", scratch);
+	m = router_allowed_methods(table, N, "/api/users/7");
 	router_allow_header(m, allow, sizeof(allow));
 	is_str(allow, "GET, DELETE", "union with captures");
-	m = router_allowed_methods(table, N, "/api/users/me", scratch);
+	m = router_allowed_methods(table, N, "/api/users/me");
 	router_allow_header(m, allow, sizeof(allow));
 	is_str(allow, "GET, DELETE, OPTIONS", "literal and {} routes unite");
-	is_int(router_allowed_methods(table, N, "/api/zzz", scratch), 0,
+	is_int(router_allowed_methods(table, N, "/api/zzz"), 0,
 	    "no methods for unknown path");
+}
+
+/* Each row of the API table knows its position: its metrics row. */
+static void
+test_api_indexes(void)
+{
+	size_t i, bad = 0;
+
+	for (i = 0; i < api_routes_count; i++)
+		if (api_routes[i].index != i)
+			bad++;
+	ok(api_routes_count > 20 && bad == 0,
+	    "api_routes[i].index == i for every route");
 }
 
 int
 main(void)
 {
+	test_api_indexes();
 	test_methods();
 	test_match();
 	test_not_allowed();

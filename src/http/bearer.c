@@ -1,16 +1,20 @@
 /*
  * bearer.c - "Authorization: Bearer <jwt>" for every authenticated route.
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-#include "auth/bearer.h"
+#include "app/app.h"
+#include "core/db.h"
 #include "core/log.h"
+#include "core/validate.h"
+#include "http/bearer.h"
 #include "http/request.h"
 #include "http/response.h"
-#include "server/app.h"
 
 #define UNAUTHENTICATED	"Unauthenticated."
 
@@ -22,28 +26,10 @@ respond_unauthenticated(struct response *resp, const char *details)
 }
 
 void
-respond_session_revoked(struct response *resp)
+bearer_respond_revoked(struct response *resp)
 {
 	respond_unauthenticated(resp,
 	    "The session of this access token has ended. Please log in again.");
-}
-
-bool
-is_uuid_text(const char *s)
-{
-	size_t i;
-
-	if (strlen(s) != 36)
-		return false;
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return false;
-		} else if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	}
-	return true;
 }
 
 bool
@@ -64,7 +50,7 @@ bearer_authenticate(struct request *req, struct response *resp,
 		;
 	st = token_verify(req->arena, &req->app->ring, token, strlen(token),
 	    time(NULL), &out->claims);
-	if (st == TOKEN_OK && !is_uuid_text(out->claims.sid))
+	if (st == TOKEN_OK && !valid_uuid(out->claims.sid))
 		st = TOKEN_BAD_CLAIMS;
 	if (st == TOKEN_OK && (out->user_id = strtoll(out->claims.sub, NULL,
 	    10)) <= 0)
@@ -78,5 +64,31 @@ bearer_authenticate(struct request *req, struct response *resp,
 		    "The access token is invalid.");
 		return false;
 	}
+	snprintf(out->user_id_text, sizeof(out->user_id_text), "%" PRId64,
+	    out->user_id);
+	req->user_id = out->user_id;
 	return true;
+}
+
+PGresult *
+bearer_query(struct request *req, struct response *resp,
+    const struct bearer *b, const struct db_stmt *stmt, const char **params,
+    const int *lengths, const int *formats)
+{
+	enum db_status st;
+	PGresult *res;
+
+	params[0] = b->claims.sid;
+	params[1] = b->user_id_text;
+	res = db_exec_bin(req->app->db, req->arena, stmt, params, lengths,
+	    formats, 0, &st);
+	if (res == NULL) {
+		response_db_failure(resp, st);
+		return NULL;
+	}
+	if (PQntuples(res) != 1) {
+		bearer_respond_revoked(resp);
+		return NULL;
+	}
+	return res;
 }

@@ -3,9 +3,11 @@
  *
  * Every key has a default (see config.c's table and README "Configuration").
  * CEXUP_<KEY> in the environment (key upper-cased) overrides the file.
- * Secrets never come from the command line: the JWT key ring and the database
- * URL may be given as files, and $CREDENTIALS_DIRECTORY (systemd
- * LoadCredential) is searched for them.
+ * Secrets never come from the command line.  The JWT key ring is a file
+ * (jwt_keys_file; when unset, the systemd credential "jwt.keys" in
+ * $CREDENTIALS_DIRECTORY).  The database password belongs in libpq's
+ * password file (PGPASSFILE), not in database_url; config_dump masks the
+ * URL all the same.
  */
 #ifndef CEXUP_CONFIG_H
 #define CEXUP_CONFIG_H
@@ -15,6 +17,8 @@
 #include <stdio.h>
 
 #include "auth/password.h"
+#include "auth/session.h"
+#include "auth/throttle.h"
 
 enum api_key_scope {
 	API_KEY_CEXUP,	/* only the Cexup routes (default) */
@@ -40,8 +44,7 @@ struct config {
 	char		jwt_issuer[128];
 	char		jwt_audience[128];
 	long		access_ttl;		/* seconds */
-	long		refresh_ttl;		/* seconds */
-	int		refresh_reuse_window;	/* seconds */
+	struct session_params session;	/* refresh_ttl, refresh_reuse_window */
 
 	struct password_params argon2;
 	int		hash_slots;		/* 0: number of CPUs */
@@ -53,10 +56,7 @@ struct config {
 	char		public_base_url[256];
 	char		timezone[64];
 
-	int		lockout_threshold;	/* failures before locking */
-	int		lockout_base_seconds;
-	int		lockout_max_seconds;
-	int		lockout_memory_seconds;
+	struct lockout_params lockout;		/* lockout_* */
 
 	int		log_level;		/* LOG_ERR .. LOG_DEBUG */
 	char		metrics_allow[512];	/* who may GET /api/metrics */

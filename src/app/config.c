@@ -15,10 +15,10 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "app/config.h"
 #include "core/log.h"
 #include "core/netaddr.h"
 #include "core/util.h"
-#include "server/config.h"
 
 #ifndef PKGDATADIR
 #define PKGDATADIR "/usr/local/share/cexup-api"
@@ -42,6 +42,10 @@ struct key_spec {
 				  sizeof(((struct config *)0)->n), 0, 0, d, 1 }
 #define NUM(t, n, lo, hi, d)	{ #n, t, offsetof(struct config, n), 0, \
 				  lo, hi, d, 0 }
+/* A key whose field lives in a module's own struct inside config. */
+#define NUM_IN(t, name, field, lo, hi, d) \
+				{ name, t, offsetof(struct config, field), 0, \
+				  lo, hi, d, 0 }
 
 static const struct key_spec keys[] = {
 	STR(listen, "unix:/run/cexup-api/cexup-api.sock"),
@@ -58,8 +62,10 @@ static const struct key_spec keys[] = {
 	STR(jwt_issuer, "cexup-api"),
 	STR(jwt_audience, "cexup-api"),
 	NUM(K_LONG, access_ttl, 60, 86400, "3600"),
-	NUM(K_LONG, refresh_ttl, 300, 31536000, "2592000"),
-	NUM(K_INT, refresh_reuse_window, 0, 300, "10"),
+	NUM_IN(K_LONG, "refresh_ttl", session.refresh_ttl, 300, 31536000,
+	    "2592000"),
+	NUM_IN(K_INT, "refresh_reuse_window", session.refresh_reuse_window, 0,
+	    300, "10"),
 	{ "argon2_memory_kib", K_U32, offsetof(struct config, argon2.memory_kib),
 	  0, 8, 4194304, "19456", 0 },
 	{ "argon2_iterations", K_U32, offsetof(struct config, argon2.iterations),
@@ -73,10 +79,13 @@ static const struct key_spec keys[] = {
 	NUM(K_KEYSCOPE, api_key_required, 0, 0, "cexup"),
 	STR(public_base_url, ""),
 	STR(timezone, "Asia/Jakarta"),
-	NUM(K_INT, lockout_threshold, 1, 1000, "5"),
-	NUM(K_INT, lockout_base_seconds, 1, 86400, "30"),
-	NUM(K_INT, lockout_max_seconds, 1, 604800, "900"),
-	NUM(K_INT, lockout_memory_seconds, 60, 2592000, "86400"),
+	NUM_IN(K_INT, "lockout_threshold", lockout.threshold, 1, 1000, "5"),
+	NUM_IN(K_INT, "lockout_base_seconds", lockout.base_seconds, 1, 86400,
+	    "30"),
+	NUM_IN(K_INT, "lockout_max_seconds", lockout.max_seconds, 1, 604800,
+	    "900"),
+	NUM_IN(K_INT, "lockout_memory_seconds", lockout.memory_seconds, 60,
+	    2592000, "86400"),
 	NUM(K_LOGLEVEL, log_level, 0, 0, "info"),
 	STR(metrics_allow, "127.0.0.1 ::1"),
 	NUM(K_INT, api_key_cache_seconds, 0, 3600, "10"),
@@ -313,12 +322,12 @@ config_load(struct config *cfg, const char *path, char *err, size_t errsize)
 		    "networks (a.b.c.d/n), got '%s'", cfg->metrics_allow);
 		return -1;
 	}
-	if (cfg->lockout_max_seconds < cfg->lockout_base_seconds) {
+	if (cfg->lockout.max_seconds < cfg->lockout.base_seconds) {
 		snprintf(err, errsize,
 		    "lockout_max_seconds must be >= lockout_base_seconds");
 		return -1;
 	}
-	if (cfg->lockout_memory_seconds < cfg->lockout_max_seconds) {
+	if (cfg->lockout.memory_seconds < cfg->lockout.max_seconds) {
 		snprintf(err, errsize,
 		    "lockout_memory_seconds must be >= lockout_max_seconds");
 		return -1;
