@@ -14,6 +14,7 @@
 #include "api/login.h"
 #include "api/user.h"
 #include "app/app.h"
+#include "auth/caller.h"
 #include "auth/password.h"
 #include "core/arena.h"
 #include "core/db.h"
@@ -105,7 +106,8 @@ handle_fdelux_register(struct request *req, struct response *resp)
 {
 	struct field_errors fe;
 	const char *name = NULL, *email, *pw, *params[6];
-	char hash[PASSWORD_HASH_MAX], client[24];
+	char hash[PASSWORD_HASH_MAX], client[AUTH_CLIENT_TEXT_SIZE];
+	struct auth_caller caller;
 	size_t pw_len = 0;
 	struct json_writer *w;
 	enum db_status st;
@@ -140,13 +142,11 @@ handle_fdelux_register(struct request *req, struct response *resp)
 		response_busy(resp);
 		return;
 	}
-	snprintf(client, sizeof(client), "%" PRId64, req->api_client_id);
 	params[0] = name;
 	params[1] = email;
 	params[2] = hash;
-	params[3] = req->api_client_id > 0 ? client : NULL;
-	params[4] = req->remote_addr;
-	params[5] = req->user_agent;
+	request_caller(req, &caller);
+	auth_caller_params(&caller, client, params + 3);
 	res = db_exec(req->app->db, req->arena, &insert_fdelux_user, params,
 	    &st);
 	if (res == NULL) {

@@ -14,6 +14,7 @@
 #include "api/login.h"
 #include "api/user.h"
 #include "app/app.h"
+#include "auth/caller.h"
 #include "auth/password.h"
 #include "core/arena.h"
 #include "core/db.h"
@@ -138,7 +139,8 @@ handle_patient_register(struct request *req, struct response *resp)
 	struct field_errors fe;
 	const char *name = NULL, *address = NULL, *username, *email, *pw;
 	const char *params[8];
-	char hash[PASSWORD_HASH_MAX], client[24];
+	char hash[PASSWORD_HASH_MAX], client[AUTH_CLIENT_TEXT_SIZE];
+	struct auth_caller caller;
 	size_t pw_len = 0;
 	struct user_row user;
 	struct json_writer *w;
@@ -166,15 +168,13 @@ handle_patient_register(struct request *req, struct response *resp)
 		response_busy(resp);
 		return;
 	}
-	snprintf(client, sizeof(client), "%" PRId64, req->api_client_id);
 	params[0] = name;
 	params[1] = address;
 	params[2] = username;
 	params[3] = email;
 	params[4] = hash;
-	params[5] = req->api_client_id > 0 ? client : NULL;
-	params[6] = req->remote_addr;
-	params[7] = req->user_agent;
+	request_caller(req, &caller);
+	auth_caller_params(&caller, client, params + 5);
 	res = db_exec(req->app->db, req->arena, &insert_patient, params, &st);
 	if (res == NULL) {
 		response_db_failure(resp, st);

@@ -20,4 +20,15 @@ struct auth_caller {
 	const char	*user_agent;
 };
 
+/* Text of the client id; sized for any int64. */
+#define AUTH_CLIENT_TEXT_SIZE	24
+
+/*
+ * The three audit parameters of a statement, in this order: the client
+ * app's id (NULL without one; its text goes to client), the address and
+ * the user agent.
+ */
+void	auth_caller_params(const struct auth_caller *,
+	    char client[AUTH_CLIENT_TEXT_SIZE], const char **params);
+
 #endif

@@ -57,7 +57,7 @@ session_open(const struct auth_caller *c, const struct token_ring *ring,
     const struct session_params *sp, int64_t user_id, const char *role,
     struct issued_tokens *out)
 {
-	char uid[24], client[24], ttl[24];
+	char uid[24], client[AUTH_CLIENT_TEXT_SIZE], ttl[24];
 	char hash_text[SESSION_HASH_TEXT_SIZE];
 	const char *params[6];
 	struct token_claims claims;
@@ -69,12 +69,9 @@ session_open(const struct auth_caller *c, const struct token_ring *ring,
 	    hash_text)) == NULL)
 		return DB_ERROR;
 	snprintf(uid, sizeof(uid), "%" PRId64, user_id);
-	snprintf(client, sizeof(client), "%" PRId64, c->api_client_id);
 	snprintf(ttl, sizeof(ttl), "%ld", sp->refresh_ttl);
 	params[0] = uid;
-	params[1] = c->api_client_id > 0 ? client : NULL;
-	params[2] = c->remote_addr;
-	params[3] = c->user_agent;
+	auth_caller_params(c, client, params + 1);
 	params[4] = hash_text;
 	params[5] = ttl;
 	res = db_exec(c->db, c->arena, &open_session, params, &st);
@@ -184,7 +181,7 @@ session_refresh(const struct auth_caller *c, const struct token_ring *ring,
 	unsigned char digest[SHA256_DIGEST_LENGTH];
 	char old_hash[SESSION_HASH_TEXT_SIZE];
 	char new_hash[SESSION_HASH_TEXT_SIZE];
-	char window[24], ttl[24], client[24];
+	char window[24], ttl[24], client[AUTH_CLIENT_TEXT_SIZE];
 	const char *params[7];
 	struct token_claims claims;
 	enum db_status st;
@@ -202,14 +199,11 @@ session_refresh(const struct auth_caller *c, const struct token_ring *ring,
 		return DB_ERROR;
 	snprintf(window, sizeof(window), "%d", sp->refresh_reuse_window);
 	snprintf(ttl, sizeof(ttl), "%ld", sp->refresh_ttl);
-	snprintf(client, sizeof(client), "%" PRId64, c->api_client_id);
 	params[0] = old_hash;
 	params[1] = new_hash;
 	params[2] = window;
 	params[3] = ttl;
-	params[4] = c->api_client_id > 0 ? client : NULL;
-	params[5] = c->remote_addr;
-	params[6] = c->user_agent;
+	auth_caller_params(c, client, params + 4);
 	res = db_exec(c->db, c->arena, &rotate_refresh_token, params,
 	    &st);
 	if (res == NULL)
@@ -240,19 +234,16 @@ enum db_status
 session_revoke(const struct auth_caller *c, const char *session_id,
     int64_t user_id, int *revoked)
 {
-	char uid[24], client[24];
+	char uid[24], client[AUTH_CLIENT_TEXT_SIZE];
 	const char *params[5];
 	enum db_status st;
 	PGresult *res;
 
 	*revoked = 0;
 	snprintf(uid, sizeof(uid), "%" PRId64, user_id);
-	snprintf(client, sizeof(client), "%" PRId64, c->api_client_id);
 	params[0] = session_id;
 	params[1] = uid;
-	params[2] = c->api_client_id > 0 ? client : NULL;
-	params[3] = c->remote_addr;
-	params[4] = c->user_agent;
+	auth_caller_params(c, client, params + 2);
 	res = db_exec(c->db, c->arena, &revoke_session, params, &st);
 	if (res == NULL)
 		return st;

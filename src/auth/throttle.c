@@ -85,16 +85,14 @@ throttle_key(struct arena *a, int64_t user_id, const char *identifier)
 }
 
 static void
-event_params(const struct auth_caller *c, int64_t user_id, const char *identifier,
-    char uid[24], char client[24], const char **params)
+event_params(const struct auth_caller *c, int64_t user_id,
+    const char *identifier, char uid[24],
+    char client[AUTH_CLIENT_TEXT_SIZE], const char **params)
 {
 	snprintf(uid, 24, "%" PRId64, user_id);
-	snprintf(client, 24, "%" PRId64, c->api_client_id);
 	params[0] = user_id > 0 ? uid : NULL;
 	params[1] = identifier;
-	params[2] = c->api_client_id > 0 ? client : NULL;
-	params[3] = c->remote_addr;
-	params[4] = c->user_agent;
+	auth_caller_params(c, client, params + 2);
 }
 
 enum db_status

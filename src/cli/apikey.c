@@ -22,7 +22,7 @@
 #include "core/validate.h"
 
 #define KEY_BYTES	32
-#define NAME_MAX_BYTES	100
+#define APP_NAME_MAX_BYTES	100
 
 static const struct db_stmt insert_client = {
 	"cli_apikey_insert",
@@ -65,7 +65,7 @@ valid_client_name(const char *s)
 {
 	size_t len = strlen(s), i;
 
-	if (len == 0 || len > NAME_MAX_BYTES || !valid_utf8(s, len))
+	if (len == 0 || len > APP_NAME_MAX_BYTES || !valid_utf8(s, len))
 		return 0;
 	for (i = 0; i < len; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
@@ -94,7 +94,7 @@ create_key(struct db *db, struct arena *a, const char *name)
 
 	if (!valid_client_name(name)) {
 		fprintf(stderr, "apikey create: NAME must be 1..%d bytes of "
-		    "printable UTF-8\n", NAME_MAX_BYTES);
+		    "printable UTF-8\n", APP_NAME_MAX_BYTES);
 		return 2;
 	}
 	if (RAND_bytes(raw, sizeof(raw)) != 1) {

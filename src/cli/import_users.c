@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/user.h"
 #include "app/config.h"
 #include "cli/import_users.h"
 #include "core/arena.h"
@@ -18,7 +19,6 @@
 #include "core/json.h"
 #include "core/validate.h"
 
-#define NAME_MAX_BYTES		255
 #define ADDRESS_MAX_BYTES	500
 #define HASH_MAX_BYTES		255
 #define RECORD_MAX_BYTES	(64 * 1024)
@@ -108,7 +108,7 @@ import_row_invalid(const struct import_row *r)
 			return "a field is not valid UTF-8";
 	if (r->name == NULL)
 		return "name is missing";
-	if (strlen(r->name) > NAME_MAX_BYTES)
+	if (strlen(r->name) > USER_NAME_MAX_BYTES)
 		return "name is longer than 255 bytes";
 	if (r->email == NULL)
 		return "email is missing";
