@@ -749,23 +749,27 @@ sub _check_openapi {
 	my @err = $v->check($method, $path, $res);
 	my $name = ($method // '(unparsed)') . ' ' . ($path // '')
 	    . " -> $res->{status} matches docs/openapi.yaml";
+	my $todo = @err ? OpenApiCheck->known_issue($method, @err) : undef;
 	if (@err && $$ != $self->{owner}) {
 		open my $fh, '>>', $file or return;
-		print {$fh} $JSON->encode([ $name, @err ]), "\n";
+		print {$fh} $JSON->encode([ $name, $todo, @err ]), "\n";
 		close $fh;
 		return;
 	}
-	my @found = @err ? [ $name, @err ] : ();
+	my @found = @err ? [ $name, $todo, @err ] : ();
 	if (-s $file) {
 		open my $fh, '<', $file or return;
 		push @found, map { $JSON->decode($_) } <$fh>;
 		close $fh;
 		unlink $file;
 	}
+	my $tb = Test::More->builder;
 	for (@found) {
-		my ($n, @e) = @$_;
+		my ($n, $why, @e) = @$_;
+		$tb->todo_start("server bug: $why") if defined $why;
 		Test::More::ok(0, $n);
 		Test::More::diag($_) for @e;
+		$tb->todo_end if defined $why;
 	}
 }
 
@@ -1048,7 +1052,7 @@ sub stop {
 	if (-s "$self->{tmp}/openapi-mismatches") {
 		open my $fh, '<', "$self->{tmp}/openapi-mismatches";
 		my @found = map { $JSON->decode($_) } <$fh>;
-		$check->(0, $_->[0], @$_[1 .. $#$_]) for @found;
+		$check->(0, $_->[0], @$_[2 .. $#$_]) for grep { !defined $_->[1] } @found;
 	}
 
 	if ($self->{setup_failed}) {
