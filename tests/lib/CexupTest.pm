@@ -747,7 +747,10 @@ sub _check_openapi {
 	}
 	my $file = "$self->{tmp}/openapi-mismatches";
 	my @err = $v->check($method, $path, $res);
-	my $name = ($method // '(unparsed)') . ' ' . ($path // '')
+	my $shown = $path // '';
+	$shown = substr($shown, 0, 80) . '...(' . length($shown) . ' bytes)'
+	    if length $shown > 100;
+	my $name = ($method // '(unparsed)') . " $shown"
 	    . " -> $res->{status} matches docs/openapi.yaml";
 	my $todo = @err ? OpenApiCheck->known_issue($method, @err) : undef;
 	if (@err && $$ != $self->{owner}) {
