@@ -47,7 +47,8 @@ user, which is why the temporary directory is world-traversable and the
 FastCGI socket is created with mode 0666.
 
 Only core Perl, HTTP::Tiny, IO::Socket::SSL, JSON::PP and Test::More are
-used.
+used; with JSON::Validator and YAML::XS installed, every response is also
+checked against docs/openapi.yaml (tests/lib/OpenApiCheck.pm).
 
 =cut
 
@@ -73,6 +74,8 @@ use POSIX qw(WNOHANG);
 use Scalar::Util qw(weaken);
 use Test::More ();
 use Time::HiRes qw(time sleep);
+
+use OpenApiCheck;
 
 our @EXPORT_OK = qw(decode_jwt b64url_encode b64url_decode json_encode
     json_decode);
@@ -687,6 +690,7 @@ sub request {
 		json	=> json_decode($r->{content}),
 	};
 	_observe($method, $path, $res->{status});
+	$self->_check_openapi($method, $path, $res);
 	return $res;
 }
 
@@ -720,7 +724,56 @@ sub raw_request {
 		$in .= $buf;
 	}
 	close $s;
-	return _parse_response($in);
+	my $res = _parse_response($in);
+	my ($method, $path) = $bytes =~ m{\A([A-Z]+) (/\S*) HTTP/1\.[01]\r?\n};
+	$self->_check_openapi($method, $path, $res);
+	return $res;
+}
+
+# Every response a test receives must match docs/openapi.yaml
+# (tests/lib/OpenApiCheck.pm): a mismatch is one more failed test naming
+# the route, the status and what is wrong.  A forked child cannot add to
+# the parent's TAP stream: it leaves its findings in a file that the parent
+# reports at its next request or at stop().
+my $OPENAPI_SAID;
+sub _check_openapi {
+	my ($self, $method, $path, $res) = @_;
+	return if !($self->{opt}{tap} // 1) || ($res->{status} // 599) == 599;
+	my ($v, $why) = OpenApiCheck->load("$self->{srcdir}/docs/openapi.yaml");
+	if (!$v) {
+		Test::More::diag("responses are not checked against "
+		    . "docs/openapi.yaml: $why") unless $OPENAPI_SAID++;
+		return;
+	}
+	my $file = "$self->{tmp}/openapi-mismatches";
+	my @err = $v->check($method, $path, $res);
+	my $shown = $path // '';
+	$shown = substr($shown, 0, 80) . '...(' . length($shown) . ' bytes)'
+	    if length $shown > 100;
+	my $name = ($method // '(unparsed)') . " $shown"
+	    . " -> $res->{status} matches docs/openapi.yaml";
+	my $todo = @err ? OpenApiCheck->known_issue($method, @err) : undef;
+	if (@err && $$ != $self->{owner}) {
+		open my $fh, '>>', $file or return;
+		print {$fh} $JSON->encode([ $name, $todo, @err ]), "\n";
+		close $fh;
+		return;
+	}
+	my @found = @err ? [ $name, $todo, @err ] : ();
+	if (-s $file) {
+		open my $fh, '<', $file or return;
+		push @found, map { $JSON->decode($_) } <$fh>;
+		close $fh;
+		unlink $file;
+	}
+	my $tb = Test::More->builder;
+	for (@found) {
+		my ($n, $why, @e) = @$_;
+		$tb->todo_start("server bug: $why") if defined $why;
+		Test::More::ok(0, $n);
+		Test::More::diag($_) for @e;
+		$tb->todo_end if defined $why;
+	}
 }
 
 sub _parse_response {
@@ -999,6 +1052,11 @@ sub stop {
 		delete $self->{nginx_pid};
 	}
 	$self->stop_postgres('fast');
+	if (-s "$self->{tmp}/openapi-mismatches") {
+		open my $fh, '<', "$self->{tmp}/openapi-mismatches";
+		my @found = map { $JSON->decode($_) } <$fh>;
+		$check->(0, $_->[0], @$_[2 .. $#$_]) for grep { !defined $_->[1] } @found;
+	}
 
 	if ($self->{setup_failed}) {
 		# Already reported by _setup_failed.
