@@ -62,6 +62,8 @@ fi
 
 say "copying the checkout to $work/src"
 copy_source "$work/src"
+# make check runs from the copy; 97-guest-scripts.t checks the checkout.
+export CEXUP_CHECKOUT="$SRC"
 
 passed=0 failed=0 skipped=0
 # run_suite NAME BUILD_DIR: make check, then count results from the .trs files.
