@@ -46,7 +46,9 @@ ensure_packages() {
 		print $2; n = split($3, a, /, */)
 		for (i = 1; i <= n; i++) { sub(/ .*/, "", a[i]); print a[i] } }')
 	for p in "$@"; do
-		printf '%s\n' "$have" | grep -qx -- "$p" || missing+=("$p")
+		# A here-string, not a pipe: under pipefail, grep -q quitting
+		# early would fail the pipe with printf's SIGPIPE.
+		grep -qx -- "$p" <<<"$have" || missing+=("$p")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
 	say "installing ${missing[*]}"
