@@ -55,10 +55,10 @@ elif command -v npm >/dev/null &&
 	export SPECTRAL="$cache/node_modules/.bin/spectral"
 else
 	say "could not install spectral with npm (no network?); the OpenAPI lint test will be skipped"
-	[ -s "$work/npm.log" ] && tail -5 "$work/npm.log" >&2
+	if [ -s "$work/npm.log" ]; then tail -5 "$work/npm.log" >&2; fi
 	unset SPECTRAL
 fi
-[ -n "${SPECTRAL:-}" ] && say "SPECTRAL=$SPECTRAL"
+if [ -n "${SPECTRAL:-}" ]; then say "SPECTRAL=$SPECTRAL"; fi
 
 say "copying the checkout to $work/src"
 copy_source "$work/src"
