@@ -3,7 +3,9 @@
 # with clang, ASan and UBSan, each for FUZZ_SECONDS (default 60), starting
 # from its committed corpus.  A crash leaves its input in the work directory
 # (kept, and named in the output) and fails the run.  MERGE=1 adds the new
-# interesting inputs to tests/fuzz/corpus/, where make check replays them.
+# interesting inputs to tests/fuzz/corpus/, where make check replays them
+# (the only change it ever makes to the checkout).  The targets are built
+# from a copy of the checkout in the work directory.
 #
 # Usage: scripts/fuzz.sh [json|token|query|avatar|import ...]
 set -euo pipefail
@@ -16,15 +18,17 @@ seconds=${FUZZ_SECONDS:-60}
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(json token query avatar import)
 
-ensure_packages $BUILD_PACKAGES clang
+# shellcheck disable=SC2086
+ensure_packages $BUILD_PACKAGES $FUZZ_PACKAGES
 work=$(mktemp -d /tmp/cexup-fuzz.XXXXXX)
 crashed=0
 cleanup() { [ "$crashed" = 1 ] || [ "${KEEP_BUILD:-0}" = 1 ] || rm -rf "$work"; }
 trap cleanup EXIT
 
-say "building the fuzz targets with clang"
+say "building the fuzz targets with clang (in $work)"
+copy_source "$work/src"
 mkdir -p "$work/build"
-(cd "$work/build" && CC=clang "$src/configure" -q --enable-fuzzing \
+(cd "$work/build" && CC=clang "$SRC_COPY/configure" -q --enable-fuzzing \
     --enable-sanitizers &&
     make -s -j"$(nproc)" libcexup.a >/dev/null &&
     make -s $(printf 'tests/fuzz/fuzz_%s ' "${targets[@]}") >/dev/null) ||

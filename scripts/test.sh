@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # scripts/test.sh - the whole test suite, from a fresh Debian 12 machine:
-# installs what is missing, builds out of tree, runs `make check` (unit tests
-# and the integration tests through nginx and a throwaway PostgreSQL), then
+# installs what is missing, builds a copy of the checkout in a temporary
+# directory, runs `make check` (unit tests and the integration tests through
+# nginx and throwaway PostgreSQL clusters of their own), then
 # the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer,
 # then each libFuzzer target for FUZZ_SECONDS (default 30; scripts/fuzz.sh).
-# Build directories are removed at the end unless KEEP_BUILD=1.
+# Build directories are removed at the end unless KEEP_BUILD=1.  The
+# checkout is only read, and services already running on the machine
+# (Debian's PostgreSQL cluster, nginx) are left alone.
+#
+# spectral (the OpenAPI linter, from npm) is installed into
+# SPECTRAL_CACHE (default /var/cache/cexup-test-tools, or
+# ~/.cache/cexup-test-tools when not root), outside the checkout, and passed to make check as $SPECTRAL; without network access
+# to npm the test that uses it is skipped.
 #
 # Usage: scripts/test.sh [--no-sanitizers] [--no-fuzz]
 set -euo pipefail
@@ -22,13 +30,40 @@ for arg in "$@"; do
 	esac
 done
 
-ensure_packages $BUILD_PACKAGES $RUN_PACKAGES $TEST_PACKAGES
-stop_system_postgres
+packages="$BUILD_PACKAGES $RUN_PACKAGES $TEST_PACKAGES"
+[ "$fuzz" = 1 ] && packages="$packages $FUZZ_PACKAGES"
+# shellcheck disable=SC2086
+ensure_packages $packages
 
 work=$(mktemp -d /tmp/cexup-test.XXXXXX)
 chmod 755 "$work"
 cleanup() { [ "${KEEP_BUILD:-0}" = 1 ] || rm -rf "$work"; }
 trap cleanup EXIT
+
+# spectral, for the OpenAPI lint test.
+if [ "$(id -u)" = 0 ]; then cache=/var/cache/cexup-test-tools
+else cache=${XDG_CACHE_HOME:-$HOME/.cache}/cexup-test-tools; fi
+cache=${SPECTRAL_CACHE:-$cache}
+if [ -x "$cache/node_modules/.bin/spectral" ]; then
+	export SPECTRAL="$cache/node_modules/.bin/spectral"
+elif command -v npm >/dev/null &&
+    mkdir -p "$cache" 2>/dev/null &&
+    say "installing @stoplight/spectral-cli into $cache" &&
+    timeout 600 npm install --prefix "$cache" --no-audit --no-fund \
+	--loglevel=error @stoplight/spectral-cli >"$work/npm.log" 2>&1 &&
+    [ -x "$cache/node_modules/.bin/spectral" ]; then
+	export SPECTRAL="$cache/node_modules/.bin/spectral"
+else
+	say "could not install spectral with npm (no network?); the OpenAPI lint test will be skipped"
+	if [ -s "$work/npm.log" ]; then tail -5 "$work/npm.log" >&2; fi
+	unset SPECTRAL
+fi
+if [ -n "${SPECTRAL:-}" ]; then say "SPECTRAL=$SPECTRAL"; fi
+
+say "copying the checkout to $work/src"
+copy_source "$work/src"
+# make check runs from the copy; 97-guest-scripts.t checks the checkout.
+export CEXUP_CHECKOUT="$SRC"
 
 passed=0 failed=0 skipped=0
 # run_suite NAME BUILD_DIR: make check, then count results from the .trs files.
