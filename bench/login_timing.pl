@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 # bench/login_timing.pl - does a login reveal whether an email has an
 # account?  Compares the median time of a login for an unknown email with
-# that of a known email with a wrong password (CONTRACT §6: they must not
+# that of a known email with a wrong password (docs/API.md §6: they must not
 # differ by 10 % or more), measured by the client through nginx and by the
 # server (the ms= of its request log lines).
 #

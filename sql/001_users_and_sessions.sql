@@ -1,4 +1,4 @@
--- Accounts, client apps, sessions and refresh tokens (CONTRACT §2-§4, §6).
+-- Accounts, client apps, sessions and refresh tokens (docs/API.md §2-§4, §6).
 -- Applied by `cexup-api migrate` inside one transaction.
 
 CREATE TABLE users (

@@ -1,4 +1,4 @@
--- Patient accounts, login protection and avatars (issue 3; CONTRACT §3, §4,
+-- Patient accounts, login protection and avatars (issue 3; docs/API.md §3, §4,
 -- §6).  Applied by `cexup-api migrate` inside one transaction.
 
 -- Failed logins, shared by every node.  key is 'user:<id>' when the
@@ -15,7 +15,7 @@ CREATE TABLE login_failures (
 CREATE INDEX login_failures_last_failure_at_idx
 	ON login_failures (last_failure_at);
 
--- Lockout length after `failures` failures (CONTRACT §6): none below the
+-- Lockout length after `failures` failures (docs/API.md §6): none below the
 -- threshold, then base seconds doubling with each further failure, capped.
 -- The exponent is capped too, so a huge counter cannot overflow.
 CREATE FUNCTION login_lock_seconds(failures integer, threshold integer,

@@ -1,4 +1,4 @@
--- Catalog and scheduling (CONTRACT §3, §5): specialities, doctors,
+-- Catalog and scheduling (docs/API.md §3, §5): specialities, doctors,
 -- hospitals, where each doctor practises, weekly schedules, booked
 -- appointments and articles.  Applied by `cexup-api migrate` inside one
 -- transaction.

@@ -1,5 +1,5 @@
 /*
- * account.c - the routes of a logged-in user (CONTRACT §3, §4, §9):
+ * account.c - the routes of a logged-in user (docs/API.md §3, §4, §9):
  * GET /api/me, POST /api/update/{role}, POST /api/token/refresh and
  * POST /api/logout.
  *
@@ -201,7 +201,7 @@ handle_update_profile(struct request *req, struct response *resp)
 	struct bearer b;
 	PGresult *res;
 
-	/* CONTRACT §9: an unknown {role} is an unknown route. */
+	/* docs/API.md §9: an unknown {role} is an unknown route. */
 	if (strcmp(role, "patient") != 0 && strcmp(role, "doctor") != 0) {
 		response_error(resp, 404, "Not found.",
 		    "The role in the path must be patient or doctor.");

@@ -1,6 +1,6 @@
 /*
  * article.c - POST|GET /api/article (published articles, newest first)
- * and POST|GET /api/article/show (one published article) (CONTRACT §3,
+ * and POST|GET /api/article/show (one published article) (docs/API.md §3,
  * §5, §9).  A draft is invisible: its slug answers 404 like an unknown one.
  */
 #include "api/catalog.h"

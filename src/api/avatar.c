@@ -1,5 +1,5 @@
 /*
- * avatar.c - POST /api/avatar (upload, CONTRACT §3, §9) and
+ * avatar.c - POST /api/avatar (upload, docs/API.md §3, §9) and
  * GET /api/users/{id}/avatar (the image, for <img>: no key, no token).
  *
  * The image lives in PostgreSQL so that every node can serve it; its

@@ -1,6 +1,6 @@
 /*
  * doctor.c - POST|GET /api/doctor (list with filters) and
- * POST|GET /api/doctor/show (CONTRACT §3, §5, §9).
+ * POST|GET /api/doctor/show (docs/API.md §3, §5, §9).
  *
  * The list is one statement per combination of filters: a statement whose
  * WHERE clause tests "$n IS NULL OR ..." would get one generic plan that

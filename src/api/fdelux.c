@@ -1,5 +1,5 @@
 /*
- * fdelux.c - POST /api/login and POST /api/register (CONTRACT §2), with the
+ * fdelux.c - POST /api/login and POST /api/register (docs/API.md §2), with the
  * seed's messages byte for byte.  The login itself is login.c's, shared
  * with POST /api/login/patient.
  */
@@ -65,7 +65,7 @@ handle_fdelux_login(struct request *req, struct response *resp)
 	size_t pw_len = 0;
 
 	/*
-	 * CONTRACT §9: a missing, empty or non-string field is the seed's
+	 * docs/API.md §9: a missing, empty or non-string field is the seed's
 	 * one "Both ..." answer, as the seed has it; a string that is not
 	 * text (NUL, invalid UTF-8) is a field error (§7): the same answer
 	 * with `errors`.

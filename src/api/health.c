@@ -1,6 +1,6 @@
 /*
  * health.c - GET /api/health (alive, no database) and GET /api/ready
- * (database reachable and schema current) (CONTRACT §8).
+ * (database reachable and schema current) (docs/API.md §8).
  */
 #include <string.h>
 

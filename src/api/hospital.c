@@ -1,7 +1,7 @@
 /*
  * hospital.c - POST|GET /api/hospital (list, by name) and
  * POST|GET /api/hospital/show (one hospital with its doctors)
- * (CONTRACT §3, §5, §9).
+ * (docs/API.md §3, §5, §9).
  */
 #include "api/catalog.h"
 #include "api/doctor.h"

@@ -1,5 +1,5 @@
 /*
- * page.h - pagination of the catalog lists (CONTRACT §5): the `data` and
+ * page.h - pagination of the catalog lists (docs/API.md §5): the `data` and
  * `page` parameters, the "meta" block, and the whole answer of a list.
  */
 #ifndef CEXUP_API_PAGE_H
@@ -40,7 +40,7 @@ int	page_parse(struct request *, struct field_errors *, struct page *);
 /* Fills the SQL texts of limit and offset from number and size. */
 void	page_set(struct page *, int64_t number, int64_t size);
 
-/* ceil(total / size), but 1 for an empty list (CONTRACT §9). */
+/* ceil(total / size), but 1 for an empty list (docs/API.md §9). */
 int64_t	page_last(int64_t total, int64_t size);
 
 /* "meta": {current_page, per_page, total, last_page} inside an object. */

@@ -1,5 +1,5 @@
 /*
- * patient.c - the Cexup patient routes that need no token (CONTRACT §3):
+ * patient.c - the Cexup patient routes that need no token (docs/API.md §3):
  * POST /api/login/patient, POST /api/register/patient and
  * POST /api/register/check-id/{type}.
  */

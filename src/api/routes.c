@@ -16,7 +16,7 @@ enum { first_row = __COUNTER__ + 1 };
 	  (unsigned)(__COUNTER__ - first_row) }
 
 const struct route api_routes[] = {
-	/* CONTRACT §8: no API key, ever. */
+	/* docs/API.md §8: no API key, ever. */
 	ROUTE("/api/health", METHOD_GET | METHOD_HEAD, handle_health,
 	    0, NULL, NULL),
 	ROUTE("/api/ready", METHOD_GET | METHOD_HEAD, handle_ready,
@@ -25,7 +25,7 @@ const struct route api_routes[] = {
 	ROUTE("/api/metrics", METHOD_GET, handle_metrics,
 	    0, NULL, NULL),
 
-	/* CONTRACT §2: fdelux, with the seed's own 405 wording. */
+	/* docs/API.md §2: fdelux, with the seed's own 405 wording. */
 	ROUTE("/api/login", METHOD_POST, handle_fdelux_login,
 	    ROUTE_FDELUX | BODY,
 	    "Only POST requests are supported for this endpoint.",
@@ -36,7 +36,7 @@ const struct route api_routes[] = {
 	    "Please use POST to submit your registration details."),
 
 	/* ---- accounts ---- */
-	/* CONTRACT §3: Cexup routes, x-api-key always. */
+	/* docs/API.md §3: Cexup routes, x-api-key always. */
 	ROUTE("/api/login/patient", METHOD_POST, handle_patient_login,
 	    ROUTE_CEXUP_KEY | BODY, NULL, NULL),
 	ROUTE("/api/register/patient", METHOD_POST, handle_patient_register,
@@ -48,7 +48,7 @@ const struct route api_routes[] = {
 	    ROUTE_CEXUP_KEY | BODY, NULL, NULL),
 	ROUTE("/api/avatar", METHOD_POST, handle_avatar_upload,
 	    ROUTE_CEXUP_KEY | BODY | ROUTE_LARGE_BODY, NULL, NULL),
-	/* CONTRACT §4, §9: the token authenticates; a key only if "all". */
+	/* docs/API.md §4, §9: the token authenticates; a key only if "all". */
 	ROUTE("/api/token/refresh", METHOD_POST, handle_token_refresh,
 	    ROUTE_FDELUX | BODY, NULL, NULL),
 	ROUTE("/api/logout", METHOD_POST, handle_logout,
@@ -61,7 +61,7 @@ const struct route api_routes[] = {
 
 	/* ---- catalog ---- */
 	/*
-	 * CONTRACT §3: POST with a JSON body or GET with query parameters;
+	 * docs/API.md §3: POST with a JSON body or GET with query parameters;
 	 * the body is optional (GET has none).
 	 */
 #define CATALOG		(METHOD_GET | METHOD_POST)

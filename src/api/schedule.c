@@ -1,5 +1,5 @@
 /*
- * schedule.c - POST|GET /api/doctor/get-time-list (CONTRACT §3, §9): the
+ * schedule.c - POST|GET /api/doctor/get-time-list (docs/API.md §3, §9): the
  * slots of one day from a doctor's weekly schedule at one hospital, each
  * marked unavailable when it is booked or already past.
  *
@@ -128,7 +128,7 @@ handle_time_list(struct request *req, struct response *resp)
 		response_internal_error(resp);	/* p always has one row */
 		return;
 	}
-	/* Validation (400) before lookup (404), CONTRACT §9. */
+	/* Validation (400) before lookup (404), docs/API.md §9. */
 	if (db_bool(res, 0, 1)) {
 		field_error_add(&fe, "date", arena_printf(req->arena,
 		    "The date must be today or later (today is %s in %s).",

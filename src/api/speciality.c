@@ -1,6 +1,6 @@
 /*
  * speciality.c - GET|POST /api/speciality: the specialities, by name
- * (CONTRACT §3, §5).
+ * (docs/API.md §3, §5).
  */
 #include "api/handlers.h"
 #include "api/page.h"

@@ -103,7 +103,7 @@ user_normalize_email(struct request *req, const char *s, size_t len)
 	return copy;
 }
 
-/* Password rules (CONTRACT §6): 8..1024 bytes; not trimmed. */
+/* Password rules (docs/API.md §6): 8..1024 bytes; not trimmed. */
 const char *
 user_new_password(struct request *req, struct field_errors *fe, size_t *len)
 {

@@ -40,16 +40,16 @@ struct user_row {
 
 void	user_row_read(const PGresult *, int row, struct user_row *);
 /*
- * Absolute URL of the user's avatar image (CONTRACT §9), versioned by its
+ * Absolute URL of the user's avatar image (docs/API.md §9), versioned by its
  * hash so that caches see a new URL for a new image; NULL without one.
  */
 const char *user_photo_url(struct request *, const struct user_row *);
 /* The fdelux user: id, name, email, phone_number, city, address,
- * postal_code, photo_url (CONTRACT §2). */
+ * postal_code, photo_url (docs/API.md §2). */
 void	user_write_fdelux(struct request *, struct json_writer *,
 	    const struct user_row *);
 /* The Cexup user: the fdelux user plus username, role, gender, id_type,
- * id_number (CONTRACT §3). */
+ * id_number (docs/API.md §3). */
 void	user_write_cexup(struct request *, struct json_writer *,
 	    const struct user_row *);
 

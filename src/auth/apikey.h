@@ -1,5 +1,5 @@
 /*
- * apikey.h - x-api-key of white-label client apps (CONTRACT §3, §9).
+ * apikey.h - x-api-key of white-label client apps (docs/API.md §3, §9).
  * Keys are random, shown once, stored as SHA-256.
  */
 #ifndef CEXUP_APIKEY_H

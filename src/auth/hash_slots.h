@@ -1,6 +1,6 @@
 /*
  * hash_slots.h - a node-wide bound on concurrent password hashes
- * (CONTRACT §6 hash_slots).
+ * (docs/API.md §6 hash_slots).
  *
  * A SysV semaphore set created by the master and shared by its workers.
  * SEM_UNDO gives a slot back when its holder dies, even by kill -9, so a

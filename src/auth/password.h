@@ -1,6 +1,6 @@
 /*
  * password.h - password hashing (Argon2id, reference libargon2) and
- * verification of imported bcrypt hashes (CONTRACT §6).
+ * verification of imported bcrypt hashes (docs/API.md §6).
  */
 #ifndef CEXUP_PASSWORD_H
 #define CEXUP_PASSWORD_H

@@ -1,5 +1,5 @@
 /*
- * session.h - sessions and refresh tokens (CONTRACT §4).
+ * session.h - sessions and refresh tokens (docs/API.md §4).
  *
  * A login opens a session row and its first refresh token (256 random bits,
  * base64url; only its SHA-256 is stored) and signs an access token carrying

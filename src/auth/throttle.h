@@ -1,5 +1,5 @@
 /*
- * throttle.h - login lockout shared by every node (CONTRACT §6, §9).
+ * throttle.h - login lockout shared by every node (docs/API.md §6, §9).
  *
  * Failures are counted in PostgreSQL under one key per account ("user:<id>")
  * when the identifier names one, else under the lower-cased identifier

@@ -1,5 +1,5 @@
 /*
- * token.h - HS256 JSON Web Tokens with a key ring (CONTRACT §4).
+ * token.h - HS256 JSON Web Tokens with a key ring (docs/API.md §4).
  *
  * Header {"alg":"HS256","typ":"JWT","kid":...}; claims iss, aud, sub, role,
  * sid, iat, exp.  The newest key of the ring signs; every key verifies, chosen

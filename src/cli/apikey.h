@@ -1,6 +1,6 @@
 /*
  * apikey.h - `cexup-api apikey create NAME | list | revoke ID`: the API keys
- * of the white-label client apps (CONTRACT §3).
+ * of the white-label client apps (docs/API.md §3).
  */
 #ifndef CEXUP_CLI_APIKEY_H
 #define CEXUP_CLI_APIKEY_H

@@ -1,7 +1,7 @@
 /*
  * import_users.h - `cexup-api import-users FILE`: move an existing user
  * base (a Laravel deployment's users table) over without password resets
- * (CONTRACT §6).  bcrypt and Argon2 hashes are kept as they are and
+ * (docs/API.md §6).  bcrypt and Argon2 hashes are kept as they are and
  * upgraded to Argon2id at each user's next successful login.
  *
  * FILE holds JSON lines (one object per line) or CSV with a header line

@@ -6,7 +6,7 @@
  * errors).  A string value that is not valid UTF-8 (checked here: yajl 2.1
  * lets overlongs and surrogates through) or holds a NUL byte (from
  * "\u0000") is kept with its length and flagged, so that the field readers
- * answer a field error instead of "malformed JSON" (CONTRACT §7); only
+ * answer a field error instead of "malformed JSON" (docs/API.md §7); only
  * json_string_ok() strings are text.  Keys must be valid UTF-8 without NUL,
  * and nesting deeper than JSON_MAX_DEPTH is a parse error.
  *
@@ -76,7 +76,7 @@ struct json_value	*json_parse(struct arena *, const char *text, size_t len,
 /* A string that is valid UTF-8 without NUL: usable as text. */
 bool			 json_string_ok(const struct json_value *);
 
-/* "String", "Number", "Boolean", "Null", "Array", "Object" (CONTRACT §1). */
+/* "String", "Number", "Boolean", "Null", "Array", "Object" (docs/API.md §1). */
 const char		*json_type_name(enum json_type);
 
 /* Object member lookup (last duplicate wins); NULL if absent or not object. */

@@ -18,7 +18,7 @@ bool	valid_utf8(const char *s, size_t len);
  */
 bool	valid_email(const char *s, size_t len);
 
-/* ^[a-zA-Z]+[0-9]*$ and at most 64 bytes (CONTRACT §3). */
+/* ^[a-zA-Z]+[0-9]*$ and at most 64 bytes (docs/API.md §3). */
 bool	valid_username(const char *s, size_t len);
 
 /* YYYY-MM-DD, zero-padded, a real calendar date (1900..9999). */

@@ -1,12 +1,12 @@
 /*
- * bearer.h - the access token of an authenticated request (CONTRACT §4),
+ * bearer.h - the access token of an authenticated request (docs/API.md §4),
  * the HTTP middleware every route that reads the user goes through.
  *
  * bearer_authenticate() parses "Authorization: Bearer <jwt>" and verifies
  * the token against the worker's key ring (no database: microseconds).
  * Whether the token's session is still live is checked by the route's own
  * statement, in the same round trip that reads or changes the user:
- * bearer_query() runs it and answers for it.  CONTRACT §9 puts field
+ * bearer_query() runs it and answers for it.  docs/API.md §9 puts field
  * errors before token errors, so handlers call these after reading their
  * fields, not dispatch.
  */

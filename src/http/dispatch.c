@@ -17,7 +17,7 @@
 
 #define NOT_OBJECT_MESSAGE	"Request body must be a valid JSON object."
 
-/* CONTRACT §1: the one answer for every body that is not a JSON object. */
+/* docs/API.md §1: the one answer for every body that is not a JSON object. */
 void
 respond_not_object(struct response *resp, const char *received)
 {

@@ -1,6 +1,6 @@
 /*
  * dispatch.h - the order of checks every request goes through
- * (CONTRACT §9): route (404) -> method (405) -> API key (401) -> size (413)
+ * (docs/API.md §9): route (404) -> method (405) -> API key (401) -> size (413)
  * -> content type (415) -> body (400) -> the handler.
  *
  * The body is pulled through a callback only once the request has passed

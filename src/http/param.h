@@ -9,7 +9,7 @@
  * Every string a handler gets from here is valid UTF-8 without NUL: a
  * JSON string that is not (json.c keeps and flags it) or a query value
  * that does not decode to such text is a field error on every route, so
- * no handler has to remember (CONTRACT §7).
+ * no handler has to remember (docs/API.md §7).
  */
 #ifndef CEXUP_PARAM_H
 #define CEXUP_PARAM_H

@@ -1,5 +1,5 @@
 /*
- * response.h - the JSON envelope of CONTRACT §1.
+ * response.h - the JSON envelope of docs/API.md §1.
  *
  * Success: {"message": ..., "data": ...[, "meta": ...]}
  * Error:   {"message": ..., "details": ...[, "errors": {field: [...]}]}

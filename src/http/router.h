@@ -26,7 +26,7 @@ enum http_method {
 };
 
 enum route_flags {
-	ROUTE_CEXUP_KEY	= 1 << 0,	/* needs x-api-key (CONTRACT §3) */
+	ROUTE_CEXUP_KEY	= 1 << 0,	/* needs x-api-key (docs/API.md §3) */
 	ROUTE_FDELUX	= 1 << 1,	/* key only if api_key_required = all */
 	ROUTE_NEEDS_BODY = 1 << 2,	/* empty body is "malformed JSON" */
 	ROUTE_JSON_BODY	= 1 << 3,	/* a non-empty body must be JSON object */

@@ -1,4 +1,4 @@
-# The envelope of CONTRACT §1 and §8 as a client sees it through nginx:
+# The envelope of docs/API.md §1 and §8 as a client sees it through nginx:
 # JSON bodies, Content-Type, X-Request-Id, the errors nginx answers itself,
 # body size limit, content type, health and readiness.
 use strict;

@@ -1,4 +1,4 @@
-# POST /api/login (CONTRACT §2, with §1, §4, §6, §9): the exact messages
+# POST /api/login (docs/API.md §2, with §1, §4, §6, §9): the exact messages
 # of the fdelux seed, the token shapes, and that nothing a client sends
 # changes the database or reaches the log.
 use strict;
@@ -167,7 +167,7 @@ for my $body (sort keys %kind) {
 	    name => "body '$show' is 400 ($kind{$body})");
 }
 # Invalid UTF-8 inside a string of a well-formed body is a field error
-# (CONTRACT §7), with the route's one 400 message.
+# (docs/API.md §7), with the route's one 400 message.
 for my $c (["\xff\xfe", 'bytes 0xff 0xfe'], ["a\xc3", 'a truncated sequence']) {
 	my ($bytes, $what) = @$c;
 	$res = login(body => qq({"email":"$bytes\@example.com",)

@@ -1,4 +1,4 @@
-# POST /api/register (CONTRACT §2, with §1, §6, §7, §9): the exact
+# POST /api/register (docs/API.md §2, with §1, §6, §7, §9): the exact
 # messages of the fdelux seed, field validation with "errors", uniqueness
 # without regard to letter case (also under concurrency), and that a
 # refused request changes nothing.
@@ -105,7 +105,7 @@ for my $body (sort keys %kind) {
 	    name => "body '$show' is 400 ($kind{$body})");
 }
 # Invalid UTF-8 inside a string of a well-formed body is a field error of
-# that field (CONTRACT §7, §9), including the byte sequences a lax UTF-8
+# that field (docs/API.md §7, §9), including the byte sequences a lax UTF-8
 # check lets through (an overlong "/", an encoded surrogate); storing
 # them, or a 500 from PostgreSQL's encoding check, is not.
 for my $c (["\xe9", 'a Latin-1 byte'], ["\xc0\xaf", 'an overlong encoding'],

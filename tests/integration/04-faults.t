@@ -1,4 +1,4 @@
-# Faults (DESIGN "Processes", CONTRACT §1/§8): a worker killed with
+# Faults (README, "Command line"; docs/API.md §1/§8): a worker killed with
 # SIGKILL is replaced without a lost request; PostgreSQL going away gives
 # 503 + Retry-After (health stays 200) and coming back needs no restart;
 # SIGTERM ends the master with status 0.

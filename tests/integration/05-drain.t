@@ -1,4 +1,4 @@
-# Graceful reload (DESIGN "Processes"): SIGHUP replaces every worker while
+# Graceful reload (README, "Command line"): SIGHUP replaces every worker while
 # a client keeps sending requests, and not one of them fails.
 use strict;
 use warnings;

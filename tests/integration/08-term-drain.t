@@ -1,5 +1,5 @@
 # SIGTERM drains: requests already being served when the master is told to
-# stop still get their answers, then the master exits 0 (DESIGN "Processes").
+# stop still get their answers, then the master exits 0 (README, "Command line").
 #
 # Three logins go to three idle workers at once.  Argon2 is made slow for
 # this test (~0.4 s a verification) and there are two hash slots, so the

@@ -1,5 +1,5 @@
 # POST /api/register/patient and POST /api/register/check-id/{type}
-# (CONTRACT §3, §7, §9): the API key, every field's validation, uniqueness
+# (docs/API.md §3, §7, §9): the API key, every field's validation, uniqueness
 # (409 with errors), and that bad input changes nothing.
 use strict;
 use warnings;

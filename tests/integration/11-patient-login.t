@@ -1,4 +1,4 @@
-# POST /api/login/patient (CONTRACT §3, §6, §9): email or username, patients
+# POST /api/login/patient (docs/API.md §3, §6, §9): email or username, patients
 # only, the Cexup user object, the API key, and every bad input.
 use strict;
 use warnings;

@@ -1,4 +1,4 @@
-# GET /api/me and POST /api/update/{role} (CONTRACT §3, §4, §9): Bearer
+# GET /api/me and POST /api/update/{role} (docs/API.md §3, §4, §9): Bearer
 # verification (tampered, expired, alg:none, unknown kid, revoked session),
 # ownership and role (403), the ID document rules, partial updates, the
 # order of checks, and that bad input changes nothing.

@@ -1,4 +1,4 @@
-# POST /api/token/refresh and POST /api/logout (CONTRACT §4, §9): rotation,
+# POST /api/token/refresh and POST /api/logout (docs/API.md §4, §9): rotation,
 # the reuse window (two concurrent refreshes both succeed), reuse detection
 # that ends the session, atomicity with no window, logout, and bad input.
 use strict;

@@ -1,4 +1,4 @@
-# Login protection (CONTRACT §6, §9): failures counted in PostgreSQL per
+# Login protection (docs/API.md §6, §9): failures counted in PostgreSQL per
 # account (email, username and case alike, both login routes), growing
 # lockouts answered 429 + Retry-After even for the right password, the
 # same for emails without an account, reset by a successful login.

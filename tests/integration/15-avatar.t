@@ -1,4 +1,4 @@
-# POST /api/avatar and GET /api/users/{id}/avatar (CONTRACT §3, §9): the
+# POST /api/avatar and GET /api/users/{id}/avatar (docs/API.md §3, §9): the
 # real type by magic number, the 2 MiB limit (the app's 413) and the 4 MiB
 # body limit (nginx's 413), storage in PostgreSQL, photo_url, ETag,
 # If-None-Match and Cache-Control, and that bad uploads change nothing.

@@ -1,4 +1,4 @@
-# API keys (CONTRACT §3, §9): `cexup-api apikey create|list|revoke`, the key
+# API keys (docs/API.md §3, §9): `cexup-api apikey create|list|revoke`, the key
 # stored as SHA-256 only, 401 without a valid key on every Cexup route, and
 # the api_key_required = all setting.
 use strict;

@@ -1,4 +1,4 @@
-# `cexup-api import-users FILE` (CONTRACT §6): JSON lines and CSV, invalid
+# `cexup-api import-users FILE` (docs/API.md §6): JSON lines and CSV, invalid
 # and duplicate rows skipped and reported, the exit status, and imported
 # bcrypt users logging in and being upgraded to Argon2id.
 use strict;

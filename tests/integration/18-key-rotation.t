@@ -1,4 +1,4 @@
-# Signing-key rotation (CONTRACT §4): a new key appended to jwt_keys_file
+# Signing-key rotation (docs/API.md §4): a new key appended to jwt_keys_file
 # and SIGHUP make the new key sign, while tokens signed by the old key keep
 # working until the old key is removed.
 use strict;

@@ -1,5 +1,5 @@
 # POST|GET /api/doctor and /api/doctor/show and GET /api/speciality
-# (CONTRACT §3, §5, §7, §9) on the demo data: every total and page is
+# (docs/API.md §3, §5, §7, §9) on the demo data: every total and page is
 # compared with what PostgreSQL says the data holds.
 use strict;
 use warnings;

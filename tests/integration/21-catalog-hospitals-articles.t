@@ -1,5 +1,5 @@
 # POST|GET /api/hospital, /api/hospital/show, /api/article and
-# /api/article/show (CONTRACT §3, §5, §9) on the demo data, and the
+# /api/article/show (docs/API.md §3, §5, §9) on the demo data, and the
 # counters behind the totals.
 use strict;
 use warnings;

@@ -1,4 +1,4 @@
-# POST|GET /api/doctor/get-time-list (CONTRACT §3, §9): slots from the
+# POST|GET /api/doctor/get-time-list (docs/API.md §3, §9): slots from the
 # weekly schedule in the configured time zone, booked and past slots
 # unavailable, the appointment filter, and the order of checks.
 use strict;

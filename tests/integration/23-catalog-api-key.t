@@ -1,4 +1,4 @@
-# Every catalog route needs the x-api-key of a client app (CONTRACT §3):
+# Every catalog route needs the x-api-key of a client app (docs/API.md §3):
 # missing, unknown or revoked keys are 401, before anything else about the
 # request is looked at (§9).
 use strict;

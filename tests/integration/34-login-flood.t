@@ -1,4 +1,4 @@
-# A login flood neither exhausts memory nor starves other routes (CONTRACT
+# A login flood neither exhausts memory nor starves other routes (docs/API.md
 # §6): at most hash_slots Argon2 computations run at once, at most as many
 # logins wait for one, and any further login is refused at once with 503 +
 # Retry-After, so the remaining workers keep serving everything else.

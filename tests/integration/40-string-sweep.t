@@ -1,5 +1,5 @@
 # Every string field of every route, swept with the strings a C string
-# cannot hold or that are not text (CONTRACT §1, §7, §9; issue #11 points
+# cannot hold or that are not text (docs/API.md §1, §7, §9; issue #11 points
 # 1-2): a \u0000 escape (at the start, in the middle, at the end), lone
 # UTF-16 surrogate escapes, and raw invalid UTF-8 (a lone continuation
 # byte, a truncated sequence, an overlong encoding, an encoded surrogate,
@@ -35,7 +35,7 @@ my $started = time;
 
 my @ENVELOPE = ('Request body must be a valid JSON object.',
     'Expected a JSON object but received: malformed JSON');
-# CONTRACT §2: fdelux routes speak only the seed's words; /api/login has one
+# docs/API.md §2: fdelux routes speak only the seed's words; /api/login has one
 # 400 for its fields, /api/register one (§9 "fdelux validation" names NUL
 # and invalid UTF-8 among its invalid fields).
 my @FD_LOGIN = ('Both "email" and "password" are required.',
@@ -185,7 +185,7 @@ my @BODY_CLASSES = (
 	['nul-escape-middle', 'middle', '\u0000'],
 	['nul-escape-end', 'end', '\u0000'],
 	# A lone surrogate has no UTF-8 form: the string is not text
-	# (CONTRACT §7 "valid UTF-8"), though the JSON grammar allows it.
+	# (docs/API.md §7 "valid UTF-8"), though the JSON grammar allows it.
 	['lone-high-surrogate-escape', 'middle', '\ud800'],
 	['lone-low-surrogate-escape', 'end', '\udc00'],
 	['utf8-lone-continuation', 'middle', "\x80"],

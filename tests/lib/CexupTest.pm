@@ -1206,7 +1206,7 @@ sub _append {
 
 # ---------------------------------------------------------------- accounts
 
-# A client API key (CONTRACT §3), created directly in the database as
+# A client API key (docs/API.md §3), created directly in the database as
 # `cexup-api apikey create` would store it (SHA-256 only).  Without a name,
 # one key per instance is made on first use and reused.
 sub api_key {

@@ -146,7 +146,7 @@ error_says(const struct field_errors *fe, const char *field, const char *want)
 	return false;
 }
 
-/* One rule for every string (CONTRACT §7): NUL and bad UTF-8 are errors. */
+/* One rule for every string (docs/API.md §7): NUL and bad UTF-8 are errors. */
 static void
 test_text_rule(void)
 {

@@ -1,5 +1,5 @@
 /*
- * test_response.c - the envelope of CONTRACT §1 and query parameters.
+ * test_response.c - the envelope of docs/API.md §1 and query parameters.
  */
 #include <string.h>
 
