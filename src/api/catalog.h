@@ -37,7 +37,8 @@ PGresult	*catalog_fetch_by_slug(struct request *, struct response *,
  * LIKE pattern matching s anywhere, with '%', '_' and '\' of s taken
  * literally; in the arena.
  */
-char		*catalog_like_pattern(struct arena *, const char *s, size_t len);
+char		*catalog_like_pattern(struct arena *, const char *s,
+		    size_t len);
 
 /* "key": integer, or null for SQL NULL. */
 void		 catalog_write_int_or_null(struct json_writer *,

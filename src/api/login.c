@@ -182,8 +182,9 @@ login_run(struct request *req, struct response *resp, enum login_route route,
 	if (failures > 0)
 		throttle_reset(&caller, key);
 	maybe_upgrade_hash(req, found, pw, pw_len);
-	if ((st = session_open(&caller, &req->app->ring, &req->app->cfg->session,
-	    found->id, found->role, &tokens)) != DB_OK) {
+	if ((st = session_open(&caller, &req->app->ring,
+	    &req->app->cfg->session, found->id, found->role, &tokens)) !=
+	    DB_OK) {
 		response_db_failure(resp, st);
 		return;
 	}

@@ -286,7 +286,8 @@ string_is(const struct json_value *v, const char *want)
 {
 	size_t	 n = strlen(want);
 
-	return json_string_ok(v) && v->u.string.len == n && memcmp(v->u.string.ptr, want, n) == 0;
+	return json_string_ok(v) && v->u.string.len == n &&
+	    memcmp(v->u.string.ptr, want, n) == 0;
 }
 
 /* Copies a non-empty string claim that fits dst (with its NUL). */

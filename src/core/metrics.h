@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define METRICS_MAX_ROUTES	64	/* table routes; one more: "unmatched" */
+/* Table routes; one row more counts "unmatched". */
+#define METRICS_MAX_ROUTES	64
 #define METRICS_N_BUCKETS	12
 
 /* Upper bounds of the latency histogram, in seconds (plus +Inf). */
@@ -32,7 +33,8 @@ enum metrics_counter {
 };
 
 struct metrics {
-	uint64_t	requests[METRICS_MAX_ROUTES + 1][16];	/* [route][status] */
+	/* [route][status index] */
+	uint64_t	requests[METRICS_MAX_ROUTES + 1][16];
 	uint64_t	latency[METRICS_MAX_ROUTES + 1][METRICS_N_BUCKETS + 1];
 	uint64_t	latency_sum_us[METRICS_MAX_ROUTES + 1];
 	uint64_t	counters[METRICS_N_COUNTERS];

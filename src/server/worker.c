@@ -147,7 +147,8 @@ worker_main(const struct config *cfg, int listen_fd, int status_fd,
 	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
 		log_fatal("pipe");
 
-	if (app_init(&app, cfg, hash_slots_id, metrics, err, sizeof(err)) == -1) {
+	if (app_init(&app, cfg, hash_slots_id, metrics, err,
+	    sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		_exit(EXIT_CONFIG);
 	}

@@ -109,21 +109,26 @@ test_strings(void)
 	field_errors_init(&fe, a);
 	req = make_request("{\"q\":\"  Siti \",\"n\":5,\"z\":\"a\\u0000b\"}",
 	    "q=ignored&slug=%20x%20");
-	ok(param_string(req, &fe, "q", PARAM_QUERY | PARAM_TRIM, 100, &s, &len) == PARAM_PRESENT,
+	ok(param_string(req, &fe, "q", PARAM_QUERY | PARAM_TRIM, 100,
+	    &s, &len) == PARAM_PRESENT,
 	    "q from the body");
 	is_str(s, "Siti", "... trimmed");
 	is_int(len, 4, "... length");
 	ok(param_string(req, &fe, "slug", PARAM_QUERY, 100, &s, &len) ==
 	    PARAM_PRESENT, "slug from the query string");
 	is_str(s, " x ", "... untrimmed when asked");
-	ok(param_string(req, &fe, "missing", PARAM_QUERY | PARAM_TRIM, 100, &s, &len) ==
+	ok(param_string(req, &fe, "missing", PARAM_QUERY | PARAM_TRIM, 100,
+	    &s, &len) ==
 	    PARAM_ABSENT, "absent");
 	ok(!field_errors_any(&fe), "no errors so far");
-	ok(param_string(req, &fe, "n", PARAM_QUERY | PARAM_TRIM, 100, &s, &len) == PARAM_INVALID,
+	ok(param_string(req, &fe, "n", PARAM_QUERY | PARAM_TRIM, 100,
+	    &s, &len) == PARAM_INVALID,
 	    "a number is not a string");
-	ok(param_string(req, &fe, "z", PARAM_QUERY | PARAM_TRIM, 100, &s, &len) == PARAM_INVALID,
+	ok(param_string(req, &fe, "z", PARAM_QUERY | PARAM_TRIM, 100,
+	    &s, &len) == PARAM_INVALID,
 	    "NUL inside is refused");
-	ok(param_string(req, &fe, "q", PARAM_QUERY | PARAM_TRIM, 3, &s, &len) == PARAM_INVALID,
+	ok(param_string(req, &fe, "q", PARAM_QUERY | PARAM_TRIM, 3,
+	    &s, &len) == PARAM_INVALID,
 	    "longer than max_bytes");
 	ok(field_errors_any(&fe), "errors were recorded");
 
@@ -190,7 +195,8 @@ test_text_rule(void)
 	    "an overlong in the query string is a field error");
 	field_errors_init(&fe, a);
 	ok(param_string(req, &fe, "f", 0, 10, &s, NULL) == PARAM_ABSENT &&
-	    !field_errors_any(&fe), "without PARAM_QUERY the query is not read");
+	    !field_errors_any(&fe),
+	    "without PARAM_QUERY the query is not read");
 
 	req = make_request("{\"e\":\"  \"}", "");
 	field_errors_init(&fe, a);
