@@ -257,39 +257,38 @@ for my $line (split /\n/, $routes) {
 	for my $m (grep { $_ ne 'HEAD' } split /,\s*/, $methods) {
 		my $op = $doc->{paths}{$dp}{lc $m};
 		ok($op, "$m $pattern is documented") or next;
-		my %fields;
-		my $where;
+		my %in;		# where => {field => schema}
 		if (my $rb = deref($op->{requestBody})) {
 			my $schema = deref($rb->{content}{'application/json'}
 			    {schema});
 			my $props = ref $schema eq 'HASH'
 			    ? $schema->{properties} // {} : {};
-			%fields = map { ($_ => $props->{$_}) }
+			my %f = map { ($_ => $props->{$_}) }
 			    grep { may_be_string($props->{$_}) } keys %$props;
-			ok(scalar keys %fields, "$m $pattern: its documented "
-			    . 'body has string fields to sweep')
-			    or diag('  properties: '
-			    . join(', ', sort keys %$props));
-			$where = 'body';
-			$nbody++;
+			# A body documented as ignored has no fields at all.
+			if (%$props) {
+				ok(scalar keys %f, "$m $pattern: its documented "
+				    . 'body has string fields to sweep')
+				    or diag('  properties: '
+				    . join(', ', sort keys %$props));
+				$in{body} = \%f if %f;
+				$nbody++;
+			}
 		}
 		my @params = map { deref($_) }
 		    @{ $doc->{paths}{$dp}{parameters} // [] },
 		    @{ $op->{parameters} // [] };
 		my %q = map { ($_->{name} => $_->{schema} // {}) }
 		    grep { ($_->{in} // '') eq 'query' } @params;
-		if (%q) {
-			ok(!$where, "$m $pattern: body or query, not both")
-			    or next;
-			%fields = %q;
-			$where = 'query';
-		}
-		next unless $where;
+		$in{query} = \%q if %q;
+		next unless %in;
 		my $rec = $RECIPE{"$m $pattern"};
 		ok($rec, "$m $pattern has a valid-request recipe in this test")
 		    or next;
-		push @ops, [$m, $pattern, $rec, $where,
-		    [sort keys %fields], \%fields];
+		# Routes that take a field from the body or the query string
+		# are swept in both.
+		push @ops, [$m, $pattern, $rec, $_, [sort keys %{ $in{$_} }],
+		    $in{$_}] for sort keys %in;
 	}
 }
 ok($nbody >= 10, "found $nbody documented JSON bodies");
