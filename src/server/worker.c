@@ -182,8 +182,12 @@ worker_main(const struct config *cfg, int listen_fd, int status_fd,
 			break;
 		if (rc == 0)
 			continue;
-		if (stop_requested)
-			break;
+		/*
+		 * Woken for a connection, serve it even when told to stop:
+		 * EPOLLEXCLUSIVE woke this worker alone, so leaving it in
+		 * the backlog would strand it until the next connection
+		 * wakes someone (a 504 during a reload).
+		 */
 		rc = FCGX_Accept_r(&fcgi);
 		if (rc < 0) {
 			/* Another worker won the race, or the peer left. */
