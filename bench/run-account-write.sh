@@ -6,8 +6,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../scripts/lib.sh
 . "$here/../scripts/lib.sh"
 ensure_packages $BUILD_PACKAGES $RUN_PACKAGES wrk
-stop_system_postgres
 dir=$(mktemp -d /tmp/cexup-bench.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-build "$dir" CFLAGS="-O2 -g"
-CEXUP_BIN="$dir/cexup-api" CEXUP_SRCDIR="$here/.." perl "$here/account_write.pl"
+copy_source "$dir/src"
+build "$dir/build" CFLAGS="-O2 -g"
+CEXUP_BIN="$dir/build/cexup-api" CEXUP_SRCDIR="$SRC_COPY" perl "$here/account_write.pl"

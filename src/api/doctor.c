@@ -37,10 +37,13 @@
 
 #define Q_MAX_BYTES	100
 /*
- * A trigram index can only narrow a search down for three characters or
- * more; anything shorter would read every name.
+ * A trigram index narrows a search down only from three characters on.  A
+ * shorter q (a person's first keystrokes) matches much of the catalog
+ * anyway, so it reads the narrow doctor_search rows in full instead:
+ * the SHORT_NAME statements hide the column from the index, so that a
+ * generic plan made for long patterns is not used for short ones.
  */
-#define Q_MIN_CHARS	3
+#define Q_TRIGRAM_CHARS	3
 
 /* The members of a list item, in doctor_write_summary()'s order. */
 #define DOCTOR_LIST_COLUMNS \
@@ -54,9 +57,14 @@
 #define BY_HOSPITAL(n) \
 	"l.doctor_id IN (SELECT dh.doctor_id FROM doctor_has_hospital dh" \
 	" JOIN hospitals h ON h.id = dh.hospital_id WHERE h.slug = $" #n ")"
+#define NAME_MATCHES(col, n)	col " LIKE lower($" #n ")"
 #define BY_NAME(n) \
 	"l.position IN (SELECT position FROM doctor_search" \
-	" WHERE name_lower LIKE lower($" #n "))"
+	" WHERE " NAME_MATCHES("name_lower", n) ")"
+/* The same match, read in full: "|| ''" keeps the trigram index out. */
+#define BY_SHORT_NAME(n) \
+	"l.position IN (SELECT position FROM doctor_search" \
+	" WHERE " NAME_MATCHES("(name_lower || '')", n) ")"
 
 /*
  * Collect the matches once, count them, cut the page in list order.  The
@@ -73,6 +81,22 @@
 	  "  LIMIT " PAGE_SIZE_MAX_SQL " OFFSET $2::bigint) pg" \
 	  "  LIMIT $1::bigint) p ON true" \
 	  " ORDER BY p.position", nparams }
+
+/*
+ * q alone: count and sort the matching doctor_search rows, read
+ * doctor_list for the page's rows only.
+ */
+#define NAME_LIST(name, match) \
+	{ name, "WITH m AS MATERIALIZED (SELECT position FROM doctor_search" \
+	    "  WHERE " match ")" \
+	  " SELECT " DOCTOR_LIST_COLUMNS \
+	  " FROM (SELECT count(*) AS total FROM m) t" \
+	  " LEFT JOIN LATERAL (SELECT l.* FROM (SELECT * FROM" \
+	  "  (SELECT m.position FROM m WHERE t.total > $2::bigint" \
+	  "  ORDER BY m.position LIMIT " PAGE_SIZE_MAX_SQL \
+	  "  OFFSET $2::bigint) x LIMIT $1::bigint) pg" \
+	  "  JOIN doctor_list l ON l.position = pg.position) p ON true" \
+	  " ORDER BY p.position", 3 }
 
 enum doctor_filter {
 	FILTER_SPECIALITY	= 1 << 0,
@@ -110,23 +134,26 @@ static const struct db_stmt doctor_list[8] = {
 	 * q alone: count and sort the narrow doctor_search rows, read
 	 * doctor_list for the page's ten only.
 	 */
-	{ "doctor_list_q",
-	    "WITH m AS MATERIALIZED (SELECT position FROM doctor_search"
-	    "  WHERE name_lower LIKE lower($3))"
-	    " SELECT " DOCTOR_LIST_COLUMNS
-	    " FROM (SELECT count(*) AS total FROM m) t"
-	    " LEFT JOIN LATERAL (SELECT l.* FROM (SELECT * FROM"
-	    "  (SELECT m.position FROM m WHERE t.total > $2::bigint"
-	    "  ORDER BY m.position LIMIT " PAGE_SIZE_MAX_SQL
-	    "  OFFSET $2::bigint) x LIMIT $1::bigint) pg"
-	    "  JOIN doctor_list l ON l.position = pg.position) p ON true"
-	    " ORDER BY p.position", 3 },
+	NAME_LIST("doctor_list_q", NAME_MATCHES("name_lower", 3)),
 	MATCHING_LIST("doctor_list_sq", 4,
 	    BY_SPECIALITY(3) " AND " BY_NAME(4)),
 	MATCHING_LIST("doctor_list_hq", 4,
 	    BY_HOSPITAL(3) " AND " BY_NAME(4)),
 	MATCHING_LIST("doctor_list_shq", 5,
 	    BY_SPECIALITY(3) " AND " BY_HOSPITAL(4) " AND " BY_NAME(5)),
+};
+
+/* The FILTER_NAME entries of doctor_list for a q shorter than a trigram. */
+static const struct db_stmt doctor_list_short_q[8] = {
+	[FILTER_NAME] = NAME_LIST("doctor_list_q1",
+	    NAME_MATCHES("(name_lower || '')", 3)),
+	[FILTER_SPECIALITY | FILTER_NAME] = MATCHING_LIST("doctor_list_sq1", 4,
+	    BY_SPECIALITY(3) " AND " BY_SHORT_NAME(4)),
+	[FILTER_HOSPITAL | FILTER_NAME] = MATCHING_LIST("doctor_list_hq1", 4,
+	    BY_HOSPITAL(3) " AND " BY_SHORT_NAME(4)),
+	[FILTER_SPECIALITY | FILTER_HOSPITAL | FILTER_NAME] =
+	    MATCHING_LIST("doctor_list_shq1", 5, BY_SPECIALITY(3) " AND "
+	    BY_HOSPITAL(4) " AND " BY_SHORT_NAME(5)),
 };
 
 static const struct db_stmt doctor_show = {
@@ -183,6 +210,7 @@ void
 handle_doctor_list(struct request *req, struct response *resp)
 {
 	const char *params[5], *speciality = NULL, *hospital = NULL;
+	const struct db_stmt *stmt;
 	const char *q = NULL;
 	struct field_errors fe;
 	struct page pg;
@@ -194,21 +222,15 @@ handle_doctor_list(struct request *req, struct response *resp)
 
 	field_errors_init(&fe, req->arena);
 	(void)page_parse(req, &fe, &pg);
-	if (param_string(req, &fe, "speciality", PARAM_QUERY | PARAM_TRIM, CATALOG_SLUG_MAX_BYTES,
-	    &speciality,
-	    NULL) == PARAM_PRESENT)
+	if (param_string(req, &fe, "speciality", PARAM_QUERY | PARAM_TRIM,
+	    CATALOG_SLUG_MAX_BYTES, &speciality, NULL) == PARAM_PRESENT)
 		filters |= FILTER_SPECIALITY;
-	if (param_string(req, &fe, "hospital", PARAM_QUERY | PARAM_TRIM, CATALOG_SLUG_MAX_BYTES,
-	    &hospital,
-	    NULL) == PARAM_PRESENT)
+	if (param_string(req, &fe, "hospital", PARAM_QUERY | PARAM_TRIM,
+	    CATALOG_SLUG_MAX_BYTES, &hospital, NULL) == PARAM_PRESENT)
 		filters |= FILTER_HOSPITAL;
-	if (param_string(req, &fe, "q", PARAM_QUERY | PARAM_TRIM, Q_MAX_BYTES, &q, &q_len) ==
-	    PARAM_PRESENT) {
-		if (utf8_chars(q, q_len) < Q_MIN_CHARS)
-			field_error_add(&fe, "q",
-			    "The q must be at least 3 characters.");
+	if (param_string(req, &fe, "q", PARAM_QUERY | PARAM_TRIM, Q_MAX_BYTES,
+	    &q, &q_len) == PARAM_PRESENT)
 		filters |= FILTER_NAME;
-	}
 	if (field_errors_any(&fe)) {
 		response_invalid(resp, &fe);
 		return;
@@ -222,8 +244,10 @@ handle_doctor_list(struct request *req, struct response *resp)
 		params[nparams++] = hospital;
 	if (filters & FILTER_NAME)
 		params[nparams++] = catalog_like_pattern(req->arena, q, q_len);
-	res = db_exec(req->app->db, req->arena, &doctor_list[filters], params,
-	    &st);
+	stmt = (filters & FILTER_NAME) && utf8_chars(q, q_len) <
+	    Q_TRIGRAM_CHARS ? &doctor_list_short_q[filters] :
+	    &doctor_list[filters];
+	res = db_exec(req->app->db, req->arena, stmt, params, &st);
 	if (res == NULL) {
 		response_db_failure(resp, st);
 		return;

@@ -145,6 +145,37 @@ $res = api('GET', '/api/doctor?q=%20%20ang%20&data=100');
 is($res->{json}{meta}{total}, scalar @{ psql_list($q_sql) },
     'q is trimmed');
 
+# A search box sends its first keystrokes: q of one and two characters
+# (below the trigram index's reach) gives exactly the matching doctors, in
+# list order, alone and with each filter (docs/API.md §9: no minimum).
+for my $q ('a', 'N', 'an', 'Ri', "\x{e9}") {
+	my $like = lc $q;
+	my $sql = "SELECT slug FROM doctors WHERE lower(name) LIKE "
+	    . sql_str("%$like%") . ' ORDER BY name, id';
+	utf8::encode($sql);
+	my $want = psql_list($sql);
+	$res = api('POST', '/api/doctor', json => { q => $q, data => 100 });
+	is($res->{status}, 200, "q '$q' is answered");
+	is($res->{json}{meta}{total}, scalar @$want, "q '$q': total");
+	is_deeply(slugs($res->{json}{data}),
+	    [ @$want[0 .. ($#$want < 99 ? $#$want : 99)] ],
+	    "q '$q': exactly the matching doctors, in order");
+}
+cmp_ok(scalar @{ psql_list("SELECT slug FROM doctors WHERE name ILIKE "
+    . "'%a%'") }, '>', 10, 'q a matches many demo doctors (not vacuous)');
+{
+	my ($sp) = split /\n/, $t->psql('SELECT s.slug FROM specialities s '
+	    . 'JOIN doctors d ON d.speciality_id = s.id GROUP BY s.slug '
+	    . 'ORDER BY count(*) DESC LIMIT 1');
+	my $want = psql_list('SELECT d.slug FROM doctors d JOIN specialities '
+	    . "s ON s.id = d.speciality_id WHERE s.slug = " . sql_str($sp)
+	    . " AND lower(d.name) LIKE '%a%' ORDER BY d.name, d.id");
+	$res = api('GET', "/api/doctor?speciality=$sp&q=a&data=100");
+	is_deeply(slugs($res->{json}{data}), $want,
+	    'q of one letter with a speciality: the matching doctors');
+	ok(@$want >= 1, '... of which there are some');
+}
+
 my $combo_sql = 'SELECT d.slug FROM doctors d JOIN specialities s ON '
     . 's.id = d.speciality_id JOIN doctor_has_hospital dh ON dh.doctor_id = '
     . "d.id JOIN hospitals h ON h.id = dh.hospital_id WHERE s.slug = "
@@ -215,8 +246,7 @@ is($t->psql("SELECT n FROM catalog_counts WHERE name = 'doctors'"),
 # ---- wrong types and bad encodings
 for my $case ([speciality => 5], [hospital => \0], [q => [1]],
     [q => { a => 1 }], [speciality => "pedi\x{0}atrics"],
-    [q => 'x' x 101], [speciality => 'a' x 201], [q => 'ab'],
-    [q => ' a  '], [q => "\x{e9}\x{e9}"], [q => 3]) {
+    [q => 'x' x 101], [speciality => 'a' x 201], [q => 3]) {
 	my ($field, $value) = @$case;
 	$res = api('POST', '/api/doctor', json => { $field => $value });
 	$t->expect_error($res, 400, @INVALID, errors => [$field],
