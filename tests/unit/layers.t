@@ -19,7 +19,9 @@ find(sub { push @files, $File::Find::name if /\.[ch]$/ }, $src);
 
 my @violations;
 for my $file (@files) {
-	my ($layer) = $file =~ m{/src/([^/]+)/[^/]+$} or next;
+	# The layer is the first directory below src/ (main.c has none).
+	(my $rel = $file) =~ s{^\Q$src\E/}{};
+	my ($layer) = $rel =~ m{^([^/]+)/[^/]+$} or next;
 	die "unknown layer $layer ($file)\n" unless exists $rank{$layer};
 	open my $fh, '<', $file or die "$file: $!\n";
 	while (my $line = <$fh>) {
