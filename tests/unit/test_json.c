@@ -261,6 +261,9 @@ test_utf8(void)
 	ok(v != NULL && v->u.string.bad_utf8, "lone low surrogate: flagged");
 	v = parse("\"\\ud83d\\ude00\"");
 	ok(v != NULL && json_string_ok(v), "surrogate pair: text");
+	v = parse("\"\\ud83d\\ud0e0 -\"");
+	ok(v != NULL && v->u.string.bad_utf8,
+	    "high surrogate before a non-surrogate escape: flagged (fuzz_json)");
 	v = parse("\"\\\\ud800\"");
 	ok(v != NULL && json_string_ok(v) && strcmp(v->u.string.ptr,
 	    "\\ud800") == 0, "an escaped backslash before ud800 is text");
