@@ -17,7 +17,9 @@
  * whether the worker had reported WORKER_READY:
  *   - asked to stop (reload, drain) or recycled (exit 0): replaced, no fault;
  *   - ready, then killed or failed (SIGKILL from the OOM killer, a request
- *     that crashed it): replaced at once;
+ *     that crashed it), or SIGKILLed by someone else while starting (a
+ *     start-up failure exits or crashes; it is never a SIGKILL we did not
+ *     send): replaced at once;
  *   - failed before ready (key file, schema, argon2 parameters, a crash in
  *     start-up): the next start backs off, 100 ms doubling up to 30 s, one
  *     at a time, until a worker reaches ready again;
@@ -99,7 +101,7 @@ static struct {
 	int		 owed;		/* ready workers lost: replace at once */
 	long long	 tokens;	/* respawn bucket, in 1/1000 starts */
 	long long	 tokens_ms;	/* when last refilled */
-	int		 rate_capped;	/* the cap was reported */
+	int		 rate_capped;	/* reported; again once the bucket is full */
 	long long	 wake_ms;	/* maintain_pool wants a call by then */
 	int		 ever_ready;	/* some worker reported ready */
 	int		 notified_ready;
@@ -158,8 +160,10 @@ refill_tokens(long long now)
 	/* rate starts per 1000 ms = rate thousandths per ms */
 	if (now > m.tokens_ms)
 		m.tokens += (now - m.tokens_ms) * respawn_rate();
-	if (m.tokens > cap)
+	if (m.tokens >= cap) {
 		m.tokens = cap;
+		m.rate_capped = 0;	/* the episode is over */
+	}
 	m.tokens_ms = now;
 }
 
@@ -179,7 +183,6 @@ take_token(long long now)
 	refill_tokens(now);
 	if (m.tokens >= 1000) {
 		m.tokens -= 1000;
-		m.rate_capped = 0;
 		return 1;
 	}
 	at = now + (1000 - m.tokens + rate - 1) / rate;
@@ -345,11 +348,19 @@ reap_children(void)
 			    (long)pid, age);
 			if (current)
 				m.owed++;
-		} else if (s->ready) {
+		} else if (s->ready || (WIFSIGNALED(status) &&
+		    WTERMSIG(status) == SIGKILL && !s->timed_out)) {
+			/*
+			 * Lost while serving, or SIGKILLed from outside (the
+			 * OOM killer, an operator) while starting: a start-up
+			 * failure exits or crashes, it is never a SIGKILL we
+			 * did not send.
+			 */
 			metrics_add(metrics_counter(m.metrics,
 			    METRICS_WORKER_CRASHES), 1);
-			log_warnx("worker %ld %s after %lld ms while serving; "
-			    "replacing it at once", (long)pid, how, age);
+			log_warnx("worker %ld %s after %lld ms %s; replacing it "
+			    "at once", (long)pid, how, age, s->ready ?
+			    "while serving" : "before ready, from outside");
 			if (current)
 				m.owed++;
 		} else if (WIFEXITED(status) &&

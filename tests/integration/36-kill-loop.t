@@ -12,6 +12,10 @@
 #    ready: they back off (few attempts in 3 s), the other workers keep
 #    serving, the master keeps running, and the pool refills once the file
 #    is repaired.
+# 3. (run before 2) Killing every worker every 50 ms for 2 s starts at most
+#    a bounded number of workers: the respawn rate is capped.  A SIGKILL
+#    before ready is not a start-up failure (those exit or crash): no
+#    backoff, so the pool is back within a second.
 use strict;
 use warnings;
 
@@ -134,6 +138,27 @@ cmp_ok($slowest, '<', 2, 'no request waited 2 s or more');
 ok($t->master_alive, 'the master survived the kill loop');
 is($t->request('GET', '/api/ready')->{status}, 200, 'ready afterwards');
 
+# ---- 3. no fork bomb: starts pass a token bucket of max(workers, 4)
+# refilled at that rate per second (and kills before ready back off).
+my $log_before = length $t->server_log;
+my ($burst_kills, $t3) = (0, time);
+while (time < $t3 + 2) {
+	my @live = live_workers();
+	$burst_kills += kill 'KILL', @live if @live;
+	sleep 0.05;
+}
+my $deaths = () = substr($t->server_log, $log_before) =~
+    /replacing it at once|failed before ready/g;
+diag("killed every live worker every 50 ms for 2 s: $burst_kills kills, "
+    . "$deaths deaths logged");
+# 3 running + 4 in the bucket + 4/s for 2 s, and a little slack.
+cmp_ok($deaths, '<=', 16, 'at most 16 workers started and died in 2 s');
+ok($t->wait_until(2, sub { n_live() == $WORKERS }),
+    "the pool refills to $WORKERS within 2 s of the burst")
+    or diag('live now: ' . join ' ', live_workers());
+ok($t->wait_until(5, sub { $t->request('GET', '/api/ready')->{status}
+    == 200 }), 'ready after the burst');
+
 # ---- 2. failures before ready still back off
 my $keys = $t->config_value('jwt_keys_file');
 open my $kf, '<', $keys or die;
@@ -143,7 +168,7 @@ open $kf, '>>', $keys or die;
 print $kf "broken-line-without-secret\n";
 close $kf;
 
-my $log_before = length $t->server_log;
+$log_before = length $t->server_log;
 my @before = live_workers();
 my $victim = $before[0];
 ok(kill('KILL', $victim), "SIGKILL worker $victim with the key file broken");
