@@ -271,7 +271,7 @@ terminate(struct slot *s)
 	}
 }
 
-/* 0: started; -1: no free slot or fork() failed (m.fork_retry_ms set). */
+/* 0: started; -1: no free slot or fork() failed; m.fork_retry_ms is set. */
 static int
 spawn_worker(void)
 {
@@ -286,6 +286,7 @@ spawn_worker(void)
 		}
 	if (s == NULL) {
 		log_warnx("worker table full");
+		m.fork_retry_ms = now_ms() + FORK_RETRY_MS;
 		return -1;
 	}
 	switch (pid = fork()) {
@@ -489,8 +490,8 @@ maintain_pool(void)
 			return;
 		if (now < m.next_spawn_ms)
 			wake_at(m.next_spawn_ms);
-		else if (take_token(now))
-			(void)spawn_worker();
+		else if (take_token(now) && spawn_worker() == -1)
+			wake_at(m.fork_retry_ms);
 		return;
 	}
 	while (count_live(m.generation, 0) < m.cfg->workers) {
@@ -510,8 +511,7 @@ maintain_pool(void)
 		if (!take_token(now))
 			break;
 		if (spawn_worker() == -1) {
-			if (m.fork_retry_ms > now)
-				wake_at(m.fork_retry_ms);
+			wake_at(m.fork_retry_ms);
 			break;
 		}
 		if (m.owed > 0)
