@@ -3,13 +3,41 @@
  *
  * Signal handlers only write one byte to a self-pipe; the loop polls that
  * pipe and the workers' status pipe and does all the work, so no policy runs
- * in signal context.  States, highest wins: RUNNING < RELOADING < DRAINING.
+ * in signal context.  The poll timeout is the next timer (a respawn held
+ * back, a worker's ready deadline, the drain deadline), none: wait forever.
+ *
+ * States, highest wins: RUNNING < RELOADING < DRAINING.  SIGHUP raises
+ * RUNNING to RELOADING, and RELOADING falls back to RUNNING only when the
+ * last worker of an older generation is gone; SIGTERM/SIGINT raise any state
+ * to DRAINING, which is final (a SIGHUP is ignored there).  Every transition
+ * is logged.
+ *
+ * Respawn policy (php-fpm's emergency_restart_threshold and nginx's "exit
+ * code 2: never respawn" are the references).  A death is classified by
+ * whether the worker had reported WORKER_READY:
+ *   - asked to stop (reload, drain) or recycled (exit 0): replaced, no fault;
+ *   - ready, then killed or failed (SIGKILL from the OOM killer, a request
+ *     that crashed it), or SIGKILLed by someone else while starting (a
+ *     start-up failure exits or crashes; it is never a SIGKILL we did not
+ *     send): replaced at once;
+ *   - failed before ready (key file, schema, argon2 parameters, a crash in
+ *     start-up): the next start backs off, 100 ms doubling up to 30 s, one
+ *     at a time, until a worker reaches ready again;
+ *   - EXIT_CONFIG before any worker was ever ready: the configuration cannot
+ *     work at all; the master stops (systemd reports it).  Once workers have
+ *     served, a later EXIT_CONFIG (a key file broken under a running node)
+ *     only backs off, and the ready workers keep serving.
+ * Every start passes one token bucket (capacity and refill rate
+ * max(workers, RESPAWN_RATE_MIN) per second): a whole pool can be replaced
+ * at once, but workers that die as soon as they are ready cannot make the
+ * master a fork bomb, and the pool waits at most one token interval.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,15 +58,29 @@
 #include "server/worker.h"
 
 #define MAX_SLOTS		1024
-#define EARLY_DEATH_MS		10000	/* a crash sooner than this is "early" */
 #define READY_TIMEOUT_MS	15000	/* a new worker not ready by then failed */
+#define RESPAWN_RATE_MIN	4	/* starts per second, at least */
+#define FORK_RETRY_MS		1000	/* after fork() itself failed */
+
+enum master_state {
+	STATE_RUNNING,
+	STATE_RELOADING,
+	STATE_DRAINING
+};
+
+static const char *const state_names[] = {
+	[STATE_RUNNING] = "running",
+	[STATE_RELOADING] = "reloading",
+	[STATE_DRAINING] = "draining",
+};
 
 struct slot {
 	pid_t		pid;		/* 0: free */
 	unsigned	generation;
 	long long	started_ms;
-	int		ready;
-	int		term_sent;
+	int		ready;		/* sent WORKER_READY */
+	int		term_sent;	/* asked to stop: its exit is no fault */
+	int		timed_out;	/* killed for not getting ready */
 };
 
 static struct {
@@ -51,10 +93,17 @@ static struct {
 	int		 status_pipe[2];
 	struct slot	 slots[MAX_SLOTS];
 	unsigned	 generation;
-	int		 draining;
+	enum master_state state;
 	long long	 drain_deadline_ms;
-	unsigned	 crash_streak;
-	long long	 next_spawn_ms;
+	unsigned	 crash_streak;	/* failures before ready, in a row */
+	long long	 next_spawn_ms;	/* backoff after such a failure */
+	long long	 fork_retry_ms;	/* fork() failed: no start before */
+	int		 owed;		/* ready workers lost: replace at once */
+	long long	 tokens;	/* respawn bucket, in 1/1000 starts */
+	long long	 tokens_ms;	/* when last refilled */
+	int		 rate_capped;	/* reported; again once the bucket is full */
+	long long	 wake_ms;	/* maintain_pool wants a call by then */
+	int		 ever_ready;	/* some worker reported ready */
 	int		 notified_ready;
 	int		 fatal_config;
 	unsigned long	 respawns;
@@ -79,6 +128,84 @@ master_backoff_ms(unsigned streak)
 	while (--streak > 0 && ms < 30000)
 		ms *= 2;
 	return ms > 30000 ? 30000 : ms;
+}
+
+/* Only up, except RELOADING -> RUNNING when a reload is complete. */
+static void
+enter_state(enum master_state to, const char *why)
+{
+	if (to == m.state)
+		return;
+	if (to < m.state && !(m.state == STATE_RELOADING &&
+	    to == STATE_RUNNING))
+		return;
+	log_info("state %s -> %s: %s", state_names[m.state], state_names[to],
+	    why);
+	m.state = to;
+}
+
+/* Starts per second the bucket allows, and holds. */
+static long long
+respawn_rate(void)
+{
+	return m.cfg->workers > RESPAWN_RATE_MIN ? m.cfg->workers :
+	    RESPAWN_RATE_MIN;
+}
+
+static void
+refill_tokens(long long now)
+{
+	long long cap = respawn_rate() * 1000;
+
+	/* rate starts per 1000 ms = rate thousandths per ms */
+	if (now > m.tokens_ms)
+		m.tokens += (now - m.tokens_ms) * respawn_rate();
+	if (m.tokens >= cap) {
+		m.tokens = cap;
+		m.rate_capped = 0;	/* the episode is over */
+	}
+	m.tokens_ms = now;
+}
+
+static void
+wake_at(long long at)
+{
+	if (m.wake_ms == 0 || at < m.wake_ms)
+		m.wake_ms = at;
+}
+
+/* 1 and one start taken from the bucket, or 0 and m.wake_ms set. */
+static int
+take_token(long long now)
+{
+	long long rate = respawn_rate(), at;
+
+	refill_tokens(now);
+	if (m.tokens >= 1000) {
+		m.tokens -= 1000;
+		return 1;
+	}
+	at = now + (1000 - m.tokens + rate - 1) / rate;
+	wake_at(at);
+	if (!m.rate_capped) {
+		log_warnx("respawn rate cap (%lld starts/s) reached; "
+		    "next start in %lld ms", rate, at - now);
+		m.rate_capped = 1;
+	}
+	return 0;
+}
+
+static void
+describe_status(int status, char *buf, size_t size)
+{
+	if (WIFSIGNALED(status))
+		snprintf(buf, size, "killed by signal %d (%s)",
+		    WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else if (WIFEXITED(status))
+		snprintf(buf, size, "exited with status %d",
+		    WEXITSTATUS(status));
+	else
+		snprintf(buf, size, "wait status %#x", (unsigned)status);
 }
 
 static void
@@ -144,7 +271,8 @@ terminate(struct slot *s)
 	}
 }
 
-static void
+/* 0: started; -1: no free slot or fork() failed; m.fork_retry_ms is set. */
+static int
 spawn_worker(void)
 {
 	struct slot *s = NULL;
@@ -158,13 +286,14 @@ spawn_worker(void)
 		}
 	if (s == NULL) {
 		log_warnx("worker table full");
-		return;
+		m.fork_retry_ms = now_ms() + FORK_RETRY_MS;
+		return -1;
 	}
 	switch (pid = fork()) {
 	case -1:
 		log_warn("fork");
-		m.next_spawn_ms = now_ms() + 1000;
-		return;
+		m.fork_retry_ms = now_ms() + FORK_RETRY_MS;
+		return -1;
 	case 0:
 		close(m.self_pipe[0]);
 		close(m.self_pipe[1]);
@@ -181,6 +310,7 @@ spawn_worker(void)
 		log_debug("worker %ld started (generation %u)", (long)pid,
 		    m.generation);
 	}
+	return 0;
 }
 
 /* Reaps every dead child and decides how soon its place is refilled. */
@@ -188,8 +318,10 @@ static void
 reap_children(void)
 {
 	struct slot *s;
+	char how[96];
+	long long age;
 	pid_t pid;
-	int status, i, early, clean;
+	int status, i, clean, current;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		s = NULL;
@@ -200,39 +332,57 @@ reap_children(void)
 			}
 		if (s == NULL)
 			continue;
+		age = now_ms() - s->started_ms;
 		clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-		early = now_ms() - s->started_ms < EARLY_DEATH_MS;
-		if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CONFIG) {
+		current = s->generation == m.generation;
+		describe_status(status, how, sizeof(how));
+		if (s->term_sent) {
+			/* Retired by a reload or a drain: not a fault. */
+			if (!clean)
+				log_info("worker %ld (stopping) %s", (long)pid,
+				    how);
+		} else if (clean) {
+			/* Recycled after max_requests. */
+			metrics_add(metrics_counter(m.metrics,
+			    METRICS_WORKER_RECYCLES), 1);
+			log_debug("worker %ld recycled after %lld ms",
+			    (long)pid, age);
+			if (current)
+				m.owed++;
+		} else if (s->ready || (WIFSIGNALED(status) &&
+		    WTERMSIG(status) == SIGKILL && !s->timed_out)) {
+			/*
+			 * Lost while serving, or SIGKILLed from outside (the
+			 * OOM killer, an operator) while starting: a start-up
+			 * failure exits or crashes, it is never a SIGKILL we
+			 * did not send.
+			 */
+			metrics_add(metrics_counter(m.metrics,
+			    METRICS_WORKER_CRASHES), 1);
+			log_warnx("worker %ld %s after %lld ms %s; replacing it "
+			    "at once", (long)pid, how, age, s->ready ?
+			    "while serving" : "before ready, from outside");
+			if (current)
+				m.owed++;
+		} else if (WIFEXITED(status) &&
+		    WEXITSTATUS(status) == EXIT_CONFIG && !m.ever_ready) {
 			log_warnx("worker %ld cannot run with this "
 			    "configuration; stopping", (long)pid);
 			m.fatal_config = 1;
-		} else if (WIFSIGNALED(status) && !s->term_sent)
-			log_warnx("worker %ld killed by signal %d after %lld ms",
-			    (long)pid, WTERMSIG(status),
-			    now_ms() - s->started_ms);
-		else if (!clean)
-			log_warnx("worker %ld exited with status %d",
-			    (long)pid, WEXITSTATUS(status));
-		if (clean && !s->term_sent)
-			metrics_add(metrics_counter(m.metrics,
-			    METRICS_WORKER_RECYCLES), 1);
-		else if (!clean && !s->term_sent)
+		} else {
 			metrics_add(metrics_counter(m.metrics,
 			    METRICS_WORKER_CRASHES), 1);
-		/* Recycled (max_requests) or drained workers are not crashes. */
-		if (clean || s->term_sent)
-			;
-		else if (early) {
 			m.crash_streak++;
 			m.next_spawn_ms = now_ms() +
 			    master_backoff_ms(m.crash_streak);
-			if (m.crash_streak > 1)
-				log_warnx("workers are dying early; next spawn "
-				    "in %ld ms", master_backoff_ms(
-				    m.crash_streak));
-		} else
-			m.crash_streak = 0;
-		if (!s->term_sent && !m.draining)
+			log_warnx("worker %ld %s after %lld ms, failed before "
+			    "ready%s (%u in a row); next start in %ld ms",
+			    (long)pid, s->timed_out ? "timed out" : how, age,
+			    WIFEXITED(status) && WEXITSTATUS(status) ==
+			    EXIT_CONFIG ? " (configuration)" : "",
+			    m.crash_streak, master_backoff_ms(m.crash_streak));
+		}
+		if (!s->term_sent && m.state != STATE_DRAINING)
 			m.respawns++;
 		memset(s, 0, sizeof(*s));
 	}
@@ -250,38 +400,70 @@ read_status_pipe(void)
 			if (m.slots[i].pid != st.pid)
 				continue;
 			m.slots[i].ready = 1;
+			m.ever_ready = 1;
+			if (m.slots[i].generation != m.generation)
+				continue;
+			/* This configuration starts: the backoff is over. */
+			if (m.crash_streak > 0)
+				log_info("worker %ld ready after %u failed "
+				    "starts", (long)st.pid, m.crash_streak);
+			m.crash_streak = 0;
+			m.next_spawn_ms = 0;
 			/* Rolling reload: one new ready worker retires one. */
-			if (m.slots[i].generation == m.generation &&
-			    (old = find_old_worker()) != NULL)
+			if ((old = find_old_worker()) != NULL)
 				terminate(old);
 		}
 	}
 }
 
-/* Brings the pool to the configured size; called after every event. */
+/* RELOADING ends when no worker of an older generation is left. */
+static void
+settle_reload(void)
+{
+	int i;
+
+	if (m.state != STATE_RELOADING)
+		return;
+	for (i = 0; i < MAX_SLOTS; i++)
+		if (m.slots[i].pid != 0 &&
+		    m.slots[i].generation != m.generation)
+			return;
+	enter_state(STATE_RUNNING, "every worker runs the new configuration");
+}
+
+/*
+ * Brings the pool to the configured size; called after every event.  When
+ * it holds a start back it sets m.wake_ms, the poll deadline.
+ */
 static void
 maintain_pool(void)
 {
+	long long now = now_ms();
 	int live, unready, i;
 	struct slot *old;
 
-	if (m.draining || m.fatal_config)
+	m.wake_ms = 0;
+	if (m.state == STATE_DRAINING || m.fatal_config)
 		return;
 	live = count_live(m.generation, 0);
 	unready = count_live(m.generation, 1);
 
-	/* A new-generation worker that never gets ready holds up a reload. */
-	for (i = 0; i < MAX_SLOTS; i++)
-		if (m.slots[i].pid != 0 && !m.slots[i].ready &&
-		    !m.slots[i].term_sent &&
-		    now_ms() - m.slots[i].started_ms > READY_TIMEOUT_MS) {
+	/* A worker that never gets ready holds up a reload. */
+	for (i = 0; i < MAX_SLOTS; i++) {
+		if (m.slots[i].pid == 0 || m.slots[i].ready ||
+		    m.slots[i].term_sent || m.slots[i].timed_out)
+			continue;
+		if (now - m.slots[i].started_ms > READY_TIMEOUT_MS) {
 			log_warnx("worker %ld not ready after %d ms; killing",
 			    (long)m.slots[i].pid, READY_TIMEOUT_MS);
 			kill(m.slots[i].pid, SIGKILL);
-			m.slots[i].term_sent = 1;
-		}
+			m.slots[i].timed_out = 1;
+		} else
+			wake_at(m.slots[i].started_ms + READY_TIMEOUT_MS + 1);
+	}
 
 	if (live >= m.cfg->workers) {
+		m.owed = 0;
 		/* Pool shrunk by a reload: retire the surplus old workers. */
 		while (unready == 0 && (old = find_old_worker()) != NULL)
 			terminate(old);
@@ -293,19 +475,47 @@ maintain_pool(void)
 		}
 		return;
 	}
-	if (now_ms() < m.next_spawn_ms)
+	if (m.owed > m.cfg->workers - live)
+		m.owed = m.cfg->workers - live;
+	if (now < m.fork_retry_ms) {
+		wake_at(m.fork_retry_ms);
 		return;
-	/* During a reload replace one at a time: wait for the new one. */
-	if (find_old_worker() != NULL && unready > 0)
-		return;
+	}
+	/*
+	 * During a reload replace one at a time: wait for the new one.  Old
+	 * workers still serve, so nothing is owed at once.
+	 */
 	if (find_old_worker() != NULL) {
-		spawn_worker();
+		if (unready > 0)
+			return;
+		if (now < m.next_spawn_ms)
+			wake_at(m.next_spawn_ms);
+		else if (take_token(now) && spawn_worker() == -1)
+			wake_at(m.fork_retry_ms);
 		return;
 	}
 	while (count_live(m.generation, 0) < m.cfg->workers) {
-		spawn_worker();
-		if (m.crash_streak > 0)
-			break;		/* one at a time while crashing */
+		/*
+		 * Lost ready workers are replaced at once.  Other places
+		 * wait out the backoff while starts fail, and then one probe
+		 * at a time.
+		 */
+		if (m.owed == 0 && m.crash_streak > 0) {
+			if (now < m.next_spawn_ms) {
+				wake_at(m.next_spawn_ms);
+				break;
+			}
+			if (count_live(m.generation, 1) > 0)
+				break;	/* a probe is starting */
+		}
+		if (!take_token(now))
+			break;
+		if (spawn_worker() == -1) {
+			wake_at(m.fork_retry_ms);
+			break;
+		}
+		if (m.owed > 0)
+			m.owed--;
 	}
 }
 
@@ -337,19 +547,23 @@ reload(void)
 	m.generation++;
 	m.crash_streak = 0;
 	m.next_spawn_ms = 0;
+	m.owed = 0;
+	if (m.state == STATE_RELOADING)
+		log_info("reloading again before the last reload completed");
+	enter_state(STATE_RELOADING, "SIGHUP");
 	log_info("reloading: replacing workers with generation %u",
 	    m.generation);
 	notify_systemd("READY=1");
 }
 
 static void
-start_drain(void)
+start_drain(const char *why)
 {
 	int i;
 
-	if (m.draining)
+	if (m.state == STATE_DRAINING)
 		return;
-	m.draining = 1;
+	enter_state(STATE_DRAINING, why);
 	m.drain_deadline_ms = now_ms() + (long long)m.cfg->drain_timeout * 1000;
 	notify_systemd("STOPPING=1");
 	log_info("draining workers (up to %d s)", m.cfg->drain_timeout);
@@ -382,6 +596,21 @@ make_pipe(int p[2])
 	return 0;
 }
 
+/* Milliseconds until the next timer for poll(); -1: none. */
+static int
+poll_timeout(void)
+{
+	long long at, left;
+
+	at = m.state == STATE_DRAINING ? m.drain_deadline_ms : m.wake_ms;
+	if (at == 0)
+		return -1;
+	left = at - now_ms();
+	if (left < 1)
+		return 1;	/* due: round the loop once more */
+	return left > INT_MAX ? INT_MAX : (int)left;
+}
+
 int
 master_run(struct config *cfg)
 {
@@ -393,6 +622,7 @@ master_run(struct config *cfg)
 	memset(&m, 0, sizeof(m));
 	m.cfg = cfg;
 	m.generation = 1;
+	m.state = STATE_RUNNING;
 	log_set_role("master");
 
 	if (make_pipe(m.self_pipe) == -1 || make_pipe(m.status_pipe) == -1)
@@ -419,6 +649,8 @@ master_run(struct config *cfg)
 	    m.from_systemd ? " (socket activation)" : "", cfg->workers,
 	    cfg->hash_slots);
 
+	m.tokens_ms = now_ms();
+	m.tokens = respawn_rate() * 1000;
 	maintain_pool();
 	pfd[0].fd = m.self_pipe[0];
 	pfd[0].events = POLLIN;
@@ -426,30 +658,37 @@ master_run(struct config *cfg)
 	pfd[1].events = POLLIN;
 
 	for (;;) {
-		if (poll(pfd, 2, 200) == -1 && errno != EINTR)
+		if (poll(pfd, 2, poll_timeout()) == -1 && errno != EINTR)
 			log_fatal("poll");
 		while (read(m.self_pipe[0], &sig, 1) == 1) {
 			switch (sig) {
 			case SIGCHLD:
-				reap_children();
-				break;
+				break;	/* reaped below */
 			case SIGHUP:
-				if (!m.draining)
+				if (m.state != STATE_DRAINING)
 					reload();
 				break;
 			case SIGTERM:
+				start_drain("SIGTERM");
+				break;
 			case SIGINT:
-				start_drain();
+				start_drain("SIGINT");
 				break;
 			}
 		}
-		reap_children();
+		/*
+		 * Status first: a worker that reported ready and was killed
+		 * at once died while serving, not before ready.
+		 */
 		read_status_pipe();
-		if (m.fatal_config && !m.draining) {
+		reap_children();
+		settle_reload();
+		if (m.fatal_config && m.state != STATE_DRAINING) {
 			exit_status = 1;
-			start_drain();
+			start_drain("a worker cannot run with this "
+			    "configuration");
 		}
-		if (m.draining) {
+		if (m.state == STATE_DRAINING) {
 			if (!any_worker())
 				break;
 			if (now_ms() >= m.drain_deadline_ms) {
