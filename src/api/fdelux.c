@@ -137,8 +137,8 @@ handle_fdelux_register(struct request *req, struct response *resp)
 	if (PQntuples(res) > 0)
 		goto taken;
 
-	if (password_hash_guarded(&req->app->passwords, pw, pw_len, hash) ==
-	    -1) {
+	if (password_hash_guarded(&req->app->passwords,
+	    request_hash_wait_ms(req), pw, pw_len, hash) == -1) {
 		response_busy(resp);
 		return;
 	}

@@ -97,7 +97,8 @@ maybe_upgrade_hash(struct request *req, const struct user_row *u,
 
 	if (!password_needs_rehash(g->params, u->password_hash))
 		return;
-	if (password_hash_guarded(g, pw, len, fresh) == -1)
+	if (password_hash_guarded(g, request_hash_wait_ms(req), pw, len,
+	    fresh) == -1)
 		return;		/* busy: the next login will try again */
 	snprintf(uid, sizeof(uid), "%" PRId64, u->id);
 	params[0] = uid;
@@ -152,7 +153,8 @@ login_run(struct request *req, struct response *resp, enum login_route route,
 	/* Too long to be anyone's password: still pay for one hash. */
 	stored = found != NULL && pw_len <= PASSWORD_MAX_LEN ?
 	    found->password_hash : NULL;
-	switch (password_check(&req->app->passwords, stored, pw, pw_len)) {
+	switch (password_check(&req->app->passwords,
+	    request_hash_wait_ms(req), stored, pw, pw_len)) {
 	case PASSWORD_BUSY:
 		response_busy(resp);
 		return;

@@ -87,11 +87,103 @@ write_latency(struct buf *b, const struct metrics *sb)
 	}
 }
 
+static const struct {
+	enum metrics_counter	 which;
+	const char		*name;
+	const char		*help;
+} pool_counters[] = {
+	{ METRICS_DB_ERRORS, "cexup_db_errors_total",
+	  "Failed database statements (connection losses included)." },
+	{ METRICS_DB_RECONNECTS, "cexup_db_reconnects_total",
+	  "Database connections re-established after a loss." },
+	{ METRICS_HASH_BUSY, "cexup_hash_slot_timeouts_total",
+	  "Logins or registrations refused because hashing could not start "
+	  "within hash_wait_ms of their arrival." },
+	{ METRICS_STALE, "cexup_requests_expired_total",
+	  "Requests answered 503 unrun: they waited past queue_timeout_ms." },
+	{ METRICS_WORKER_STARTS, "cexup_worker_starts_total",
+	  "Workers started." },
+	{ METRICS_WORKER_CRASHES, "cexup_worker_restarts_total",
+	  "Workers that died (signal or error exit) and were replaced." },
+	{ METRICS_WORKER_RECYCLES, "cexup_worker_recycles_total",
+	  "Workers that exited after max_requests and were replaced." },
+	{ METRICS_WORKER_TIMEOUTS, "cexup_worker_request_timeouts_total",
+	  "Workers killed for running a request past request_timeout." },
+};
+
+/* Every counter with a pool label, for each pool this node runs. */
 static void
-write_counter(struct buf *b, const char *name, const char *help, uint64_t v)
+write_pool_counters(struct buf *b, const struct request *req,
+    const struct metrics *sb)
 {
-	buf_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %" PRIu64 "\n",
-	    name, help, name, name, v);
+	size_t i;
+	int pool;
+
+	for (i = 0; i < sizeof(pool_counters) / sizeof(pool_counters[0]);
+	    i++) {
+		buf_printf(b, "# HELP %s %s\n# TYPE %s counter\n",
+		    pool_counters[i].name, pool_counters[i].help,
+		    pool_counters[i].name);
+		for (pool = 0; pool < POOL_MAX; pool++)
+			if (config_pool_on(req->app->cfg, pool))
+				buf_printf(b, "%s{pool=\"%s\"} %" PRIu64 "\n",
+				    pool_counters[i].name,
+				    config_pool_name(pool), metrics_load(
+				    &sb->counters[pool][pool_counters[i].which]));
+	}
+}
+
+/* The scoreboard: workers per pool and stage, now. */
+static void
+write_workers(struct buf *b, const struct request *req,
+    const struct metrics *sb)
+{
+	static const char *const stages[] = {
+		[METRICS_STAGE_STARTING] = "starting",
+		[METRICS_STAGE_IDLE] = "idle",
+		[METRICS_STAGE_READING] = "reading",
+		[METRICS_STAGE_RUNNING] = "running",
+		[METRICS_STAGE_WRITING] = "writing",
+	};
+	unsigned n[POOL_MAX][METRICS_STAGE_WRITING + 1];
+	struct metrics_worker seen;
+	int pool, st, i;
+
+	memset(n, 0, sizeof(n));
+	for (i = 0; i < METRICS_MAX_WORKERS; i++) {
+		metrics_worker_read(&sb->workers[i], &seen);
+		if (seen.pid != 0 && seen.pool >= 0 && seen.pool < POOL_MAX &&
+		    seen.stage > METRICS_STAGE_FREE &&
+		    seen.stage <= METRICS_STAGE_WRITING)
+			n[seen.pool][seen.stage]++;
+	}
+	buf_puts(b, "# HELP cexup_workers Workers by pool and stage "
+	    "(idle: waiting for a request; busy: reading, running or "
+	    "writing one).\n# TYPE cexup_workers gauge\n");
+	for (pool = 0; pool < POOL_MAX; pool++) {
+		if (!config_pool_on(req->app->cfg, pool))
+			continue;
+		for (st = METRICS_STAGE_STARTING; st <= METRICS_STAGE_WRITING;
+		    st++)
+			buf_printf(b, "cexup_workers{pool=\"%s\",stage=\"%s\"}"
+			    " %u\n", config_pool_name(pool), stages[st],
+			    n[pool][st]);
+	}
+	buf_puts(b, "# HELP cexup_workers_busy Workers of the pool busy with "
+	    "a request.\n# TYPE cexup_workers_busy gauge\n");
+	for (pool = 0; pool < POOL_MAX; pool++)
+		if (config_pool_on(req->app->cfg, pool))
+			buf_printf(b, "cexup_workers_busy{pool=\"%s\"} %u\n",
+			    config_pool_name(pool),
+			    n[pool][METRICS_STAGE_READING] +
+			    n[pool][METRICS_STAGE_RUNNING] +
+			    n[pool][METRICS_STAGE_WRITING]);
+	buf_puts(b, "# HELP cexup_workers_idle Workers of the pool waiting "
+	    "for a request.\n# TYPE cexup_workers_idle gauge\n");
+	for (pool = 0; pool < POOL_MAX; pool++)
+		if (config_pool_on(req->app->cfg, pool))
+			buf_printf(b, "cexup_workers_idle{pool=\"%s\"} %u\n",
+			    config_pool_name(pool), n[pool][METRICS_STAGE_IDLE]);
 }
 
 void
@@ -113,23 +205,8 @@ handle_metrics(struct request *req, struct response *resp)
 	buf_init(&b, req->arena, 16384);
 	write_requests(&b, sb);
 	write_latency(&b, sb);
-	write_counter(&b, "cexup_db_errors_total",
-	    "Failed database statements (connection losses included).",
-	    metrics_load(&sb->counters[METRICS_DB_ERRORS]));
-	write_counter(&b, "cexup_db_reconnects_total",
-	    "Database connections re-established after a loss.",
-	    metrics_load(&sb->counters[METRICS_DB_RECONNECTS]));
-	write_counter(&b, "cexup_hash_slot_timeouts_total",
-	    "Logins or registrations refused because no hash slot came free.",
-	    metrics_load(&sb->counters[METRICS_HASH_BUSY]));
-	write_counter(&b, "cexup_worker_starts_total", "Workers started.",
-	    metrics_load(&sb->counters[METRICS_WORKER_STARTS]));
-	write_counter(&b, "cexup_worker_restarts_total",
-	    "Workers that died (signal or error exit) and were replaced.",
-	    metrics_load(&sb->counters[METRICS_WORKER_CRASHES]));
-	write_counter(&b, "cexup_worker_recycles_total",
-	    "Workers that exited after max_requests and were replaced.",
-	    metrics_load(&sb->counters[METRICS_WORKER_RECYCLES]));
+	write_pool_counters(&b, req, sb);
+	write_workers(&b, req, sb);
 	buf_printf(&b, "# HELP cexup_start_time_seconds When the master "
 	    "started (unix time).\n# TYPE cexup_start_time_seconds gauge\n"
 	    "cexup_start_time_seconds %" PRId64 "\n", sb->started_at);

@@ -163,8 +163,8 @@ handle_patient_register(struct request *req, struct response *resp)
 	/* Cheap check first, so a taken name costs no Argon2 work. */
 	if (respond_if_taken(req, resp, username, email))
 		return;
-	if (password_hash_guarded(&req->app->passwords, pw, pw_len, hash) ==
-	    -1) {
+	if (password_hash_guarded(&req->app->passwords,
+	    request_hash_wait_ms(req), pw, pw_len, hash) == -1) {
 		response_busy(resp);
 		return;
 	}

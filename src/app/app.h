@@ -15,6 +15,7 @@ struct arena;
 struct config;
 struct db;
 struct metrics;
+struct metrics_worker;
 
 struct app {
 	const struct config	*cfg;
@@ -25,6 +26,8 @@ struct app {
 	char			 dummy_hash[PASSWORD_HASH_MAX];
 	struct apikey_cache	 api_keys;
 	struct metrics		*metrics;	/* NULL outside `serve` */
+	int			 pool;		/* enum pool_id (app/config.h) */
+	struct metrics_worker	*board;		/* scoreboard place, or NULL */
 	char			 schema_version[16];	/* newest sql/NNN_ */
 };
 

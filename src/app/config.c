@@ -43,16 +43,26 @@ struct key_spec {
 #define NUM(t, n, lo, hi, d)	{ #n, t, offsetof(struct config, n), 0, \
 				  lo, hi, d, 0 }
 /* A key whose field lives in a module's own struct inside config. */
+#define STR_IN(name, field, d)	{ name, K_STR, offsetof(struct config, field), \
+				  sizeof(((struct config *)0)->field), 0, 0, d, \
+				  0 }
 #define NUM_IN(t, name, field, lo, hi, d) \
 				{ name, t, offsetof(struct config, field), 0, \
 				  lo, hi, d, 0 }
 
 static const struct key_spec keys[] = {
-	STR(listen, "unix:/run/cexup-api/cexup-api.sock"),
+	STR_IN("listen", pool[POOL_API].listen,
+	    "unix:/run/cexup-api/cexup-api.sock"),
+	NUM_IN(K_INT, "workers", pool[POOL_API].workers, 0, 512, "0"),
+	NUM_IN(K_LONG, "max_requests", pool[POOL_API].max_requests, 0,
+	    100000000, "10000"),
+	STR_IN("auth_listen", pool[POOL_AUTH].listen,
+	    "unix:/run/cexup-api/cexup-api-auth.sock"),
+	NUM_IN(K_INT, "auth_workers", pool[POOL_AUTH].workers, 0, 512, "0"),
+	NUM_IN(K_LONG, "auth_max_requests", pool[POOL_AUTH].max_requests, 0,
+	    100000000, "10000"),
 	NUM(K_OCTAL, listen_mode, 0, 0777, "0660"),
 	NUM(K_INT, listen_backlog, 1, 65535, "511"),
-	NUM(K_INT, workers, 0, 512, "0"),
-	NUM(K_LONG, max_requests, 0, 100000000, "10000"),
 	NUM(K_INT, drain_timeout, 1, 3600, "20"),
 	SECRET_STR(database_url, "dbname=cexup"),
 	NUM(K_INT, statement_timeout_ms, 100, 600000, "5000"),
@@ -73,7 +83,9 @@ static const struct key_spec keys[] = {
 	{ "argon2_parallelism", K_U32,
 	  offsetof(struct config, argon2.parallelism), 0, 1, 64, "1", 0 },
 	NUM(K_INT, hash_slots, 0, 1024, "0"),
-	NUM(K_INT, hash_wait_ms, 0, 60000, "1000"),
+	NUM(K_INT, hash_wait_ms, 100, 60000, "3000"),
+	NUM(K_INT, queue_timeout_ms, 100, 3600000, "25000"),
+	NUM(K_INT, request_timeout, 0, 3600, "60"),
 	NUM(K_LONG, body_limit, 1024, 16777216, "65536"),
 	NUM(K_LONG, avatar_body_limit, 1024, 67108864, "4194304"),
 	NUM(K_KEYSCOPE, api_key_required, 0, 0, "cexup"),
@@ -282,6 +294,41 @@ credential_path(const char *name, char *out, size_t size)
 	return access(out, R_OK);
 }
 
+const char *
+config_pool_name(enum pool_id id)
+{
+	return id == POOL_AUTH ? "auth" : "api";
+}
+
+int
+config_pool_on(const struct config *cfg, enum pool_id id)
+{
+	return id == POOL_API || (id < POOL_MAX && cfg->pool[id].listen[0]);
+}
+
+static int
+check_listen(const struct config *cfg, enum pool_id id, char *err,
+    size_t errsize)
+{
+	const char *spec = cfg->pool[id].listen;
+	const char *key = id == POOL_AUTH ? "auth_listen" : "listen";
+
+	if (!config_pool_on(cfg, id))
+		return 0;
+	if (strncmp(spec, "unix:", 5) != 0 && strrchr(spec, ':') == NULL) {
+		snprintf(err, errsize,
+		    "%s: expected unix:/path or host:port, got '%s'", key,
+		    spec);
+		return -1;
+	}
+	if (id == POOL_AUTH && strcmp(spec, cfg->pool[POOL_API].listen) == 0) {
+		snprintf(err, errsize, "auth_listen: same socket as listen; "
+		    "leave it empty for one pool");
+		return -1;
+	}
+	return 0;
+}
+
 int
 config_load(struct config *cfg, const char *path, char *err, size_t errsize)
 {
@@ -305,18 +352,24 @@ config_load(struct config *cfg, const char *path, char *err, size_t errsize)
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	if (ncpu < 1)
 		ncpu = 1;
-	if (cfg->workers == 0)
-		cfg->workers = (int)(ncpu * 4 < 4 ? 4 : ncpu * 4);
+	/*
+	 * Auth workers hash (CPU-bound): one per CPU keeps every core busy
+	 * without two hashes sharing one.  Api workers mostly wait for
+	 * PostgreSQL: two per CPU.  Alone, the api pool also hashes, so it
+	 * keeps the old four per CPU (hash slots bound the hashing there).
+	 */
+	if (cfg->pool[POOL_AUTH].workers == 0)
+		cfg->pool[POOL_AUTH].workers = (int)ncpu;
+	if (cfg->pool[POOL_API].workers == 0)
+		cfg->pool[POOL_API].workers = config_pool_on(cfg, POOL_AUTH) ?
+		    (int)(ncpu * 2 < 4 ? 4 : ncpu * 2) :
+		    (int)(ncpu * 4 < 4 ? 4 : ncpu * 4);
 	if (cfg->hash_slots == 0)
 		cfg->hash_slots = (int)ncpu;
 
-	if (strncmp(cfg->listen, "unix:", 5) != 0 &&
-	    strrchr(cfg->listen, ':') == NULL) {
-		snprintf(err, errsize,
-		    "listen: expected unix:/path or host:port, got '%s'",
-		    cfg->listen);
+	if (check_listen(cfg, POOL_API, err, errsize) == -1 ||
+	    check_listen(cfg, POOL_AUTH, err, errsize) == -1)
 		return -1;
-	}
 	if (!netaddr_list_valid(cfg->metrics_allow)) {
 		snprintf(err, errsize, "metrics_allow: expected addresses or "
 		    "networks (a.b.c.d/n), got '%s'", cfg->metrics_allow);

@@ -20,6 +20,25 @@
 #include "auth/session.h"
 #include "auth/throttle.h"
 
+/*
+ * Worker pools, as php-fpm has them: each has its own listening socket,
+ * worker count and max_requests.  The auth pool serves the routes that hash
+ * a password; nginx sends them there, so a login flood waits in nginx and
+ * the auth socket's backlog and never takes a worker from the catalog.
+ * Without an auth_listen the api pool serves every route (small installs).
+ */
+enum pool_id {
+	POOL_API,
+	POOL_AUTH,
+	POOL_MAX
+};
+
+struct pool_config {
+	char		listen[PATH_MAX];	/* unix:/path, host:port; "": off */
+	int		workers;
+	long		max_requests;
+};
+
 enum api_key_scope {
 	API_KEY_CEXUP,	/* only the Cexup routes (default) */
 	API_KEY_ALL	/* every route but health/ready and the avatar image */
@@ -28,11 +47,9 @@ enum api_key_scope {
 struct config {
 	char		path[PATH_MAX];		/* file this came from, or "" */
 
-	char		listen[PATH_MAX];	/* unix:/path or host:port */
+	struct pool_config pool[POOL_MAX];	/* [POOL_API] always runs */
 	int		listen_mode;		/* unix socket permissions */
 	int		listen_backlog;
-	int		workers;
-	long		max_requests;
 	int		drain_timeout;		/* seconds */
 
 	char		database_url[1024];	/* libpq conninfo or URI */
@@ -48,7 +65,9 @@ struct config {
 
 	struct password_params argon2;
 	int		hash_slots;		/* 0: number of CPUs */
-	int		hash_wait_ms;
+	int		hash_wait_ms;		/* counted from nginx's arrival */
+	int		queue_timeout_ms;	/* older requests: 503, not run */
+	int		request_timeout;	/* seconds; 0: no limit */
 
 	long		body_limit;		/* bytes */
 	long		avatar_body_limit;	/* bytes */
@@ -62,6 +81,11 @@ struct config {
 	char		metrics_allow[512];	/* who may GET /api/metrics */
 	int		api_key_cache_seconds;	/* workers remember valid keys */
 };
+
+/* "api", "auth". */
+const char	*config_pool_name(enum pool_id);
+/* True if the pool runs: the api pool always, the auth pool with a listen. */
+int		 config_pool_on(const struct config *, enum pool_id);
 
 /* Defaults only. */
 void	config_defaults(struct config *);

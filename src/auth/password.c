@@ -105,12 +105,12 @@ password_make_dummy(const struct password_params *p,
 }
 
 enum password_check
-password_check(const struct password_guard *g, const char *stored,
-    const char *pw, size_t len)
+password_check(const struct password_guard *g, int wait_ms,
+    const char *stored, const char *pw, size_t len)
 {
 	bool match;
 
-	if (hash_slot_acquire(g->slots_id, g->wait_ms) == -1) {
+	if (wait_ms <= 0 || hash_slot_acquire(g->slots_id, wait_ms) == -1) {
 		metrics_add(g->busy_counter, 1);
 		return PASSWORD_BUSY;
 	}
@@ -124,12 +124,12 @@ password_check(const struct password_guard *g, const char *stored,
 }
 
 int
-password_hash_guarded(const struct password_guard *g, const char *pw,
-    size_t len, char out[PASSWORD_HASH_MAX])
+password_hash_guarded(const struct password_guard *g, int wait_ms,
+    const char *pw, size_t len, char out[PASSWORD_HASH_MAX])
 {
 	int rc;
 
-	if (hash_slot_acquire(g->slots_id, g->wait_ms) == -1) {
+	if (wait_ms <= 0 || hash_slot_acquire(g->slots_id, wait_ms) == -1) {
 		metrics_add(g->busy_counter, 1);
 		return -1;
 	}

@@ -42,14 +42,13 @@ int	password_make_dummy(const struct password_params *,
 
 /*
  * What a worker needs to hash on the request path: the parameters, the
- * hash-slot semaphore that bounds concurrent hashes on the node, how long
- * to wait for a slot, the dummy hash for unknown accounts, and the counter
- * of refusals (NULL: not counted).
+ * hash-slot semaphore that bounds concurrent hashes on the node, the dummy
+ * hash for unknown accounts, and the counter of refusals (NULL: not
+ * counted).
  */
 struct password_guard {
 	const struct password_params	*params;
 	int				 slots_id;
-	int				 wait_ms;
 	const char			*dummy_hash;
 	uint64_t			*busy_counter;
 };
@@ -62,16 +61,19 @@ enum password_check {
 
 /*
  * Verifies pw against stored, or against the dummy hash when stored is
- * NULL (unknown account: same cost, never a match), under a hash slot.
+ * NULL (unknown account: same cost, never a match), under a hash slot
+ * taken within wait_ms (what is left of the request's hash_wait_ms; <= 0:
+ * refused at once, without hashing).
  */
 enum password_check	password_check(const struct password_guard *,
-			    const char *stored, const char *pw, size_t len);
+			    int wait_ms, const char *stored, const char *pw,
+			    size_t len);
 /*
- * Argon2id of a new password under a hash slot: 0, or -1 when no slot came
- * free in time or hashing failed (both answered 503: retry later).
+ * Argon2id of a new password under a hash slot taken within wait_ms: 0, or
+ * -1 when none was (or hashing failed; both answered 503: retry later).
  */
 int			password_hash_guarded(const struct password_guard *,
-			    const char *pw, size_t len,
+			    int wait_ms, const char *pw, size_t len,
 			    char out[PASSWORD_HASH_MAX]);
 
 #endif

@@ -5,8 +5,10 @@
 
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/metrics.h"
+#include "core/util.h"
 
 const double metrics_bucket_bounds[METRICS_N_BUCKETS] = {
 	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
@@ -34,9 +36,79 @@ metrics_create(void)
 }
 
 uint64_t *
-metrics_counter(struct metrics *m, enum metrics_counter which)
+metrics_counter(struct metrics *m, int pool, enum metrics_counter which)
 {
-	return m != NULL ? &m->counters[which] : NULL;
+	if (m == NULL || pool < 0 || pool >= METRICS_MAX_POOLS)
+		return NULL;
+	return &m->counters[pool][which];
+}
+
+struct metrics_worker *
+metrics_worker(struct metrics *m, int place)
+{
+	if (m == NULL || place < 0 || place >= METRICS_MAX_WORKERS)
+		return NULL;
+	return &m->workers[place];
+}
+
+void
+metrics_worker_claim(struct metrics_worker *w, int pool)
+{
+	if (w == NULL)
+		return;
+	__atomic_store_n(&w->pool, pool, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->route, -1, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->request_start_ms, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->stage, METRICS_STAGE_STARTING, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->pid, (int32_t)getpid(), __ATOMIC_RELEASE);
+}
+
+void
+metrics_worker_stage(struct metrics_worker *w, int stage)
+{
+	if (w != NULL)
+		__atomic_store_n(&w->stage, stage, __ATOMIC_RELEASE);
+}
+
+void
+metrics_worker_begin(struct metrics_worker *w, const char *request_id)
+{
+	size_t i;
+
+	if (w == NULL)
+		return;
+	for (i = 0; i + 1 < sizeof(w->request_id) && request_id != NULL &&
+	    request_id[i] != '\0'; i++)
+		__atomic_store_n(&w->request_id[i], request_id[i],
+		    __ATOMIC_RELAXED);
+	__atomic_store_n(&w->request_id[i], '\0', __ATOMIC_RELAXED);
+	__atomic_store_n(&w->route, -1, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->request_start_ms, monotonic_ms(),
+	    __ATOMIC_RELEASE);
+}
+
+void
+metrics_worker_route(struct metrics_worker *w, int route)
+{
+	if (w != NULL)
+		__atomic_store_n(&w->route, route, __ATOMIC_RELAXED);
+}
+
+void
+metrics_worker_read(const struct metrics_worker *w, struct metrics_worker *out)
+{
+	size_t i;
+
+	out->pid = __atomic_load_n(&w->pid, __ATOMIC_ACQUIRE);
+	out->pool = __atomic_load_n(&w->pool, __ATOMIC_RELAXED);
+	out->stage = __atomic_load_n(&w->stage, __ATOMIC_ACQUIRE);
+	out->route = __atomic_load_n(&w->route, __ATOMIC_RELAXED);
+	out->request_start_ms = __atomic_load_n(&w->request_start_ms,
+	    __ATOMIC_ACQUIRE);
+	for (i = 0; i < sizeof(out->request_id); i++)
+		out->request_id[i] = __atomic_load_n(&w->request_id[i],
+		    __ATOMIC_RELAXED);
+	out->request_id[sizeof(out->request_id) - 1] = '\0';
 }
 
 void

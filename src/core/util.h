@@ -22,6 +22,11 @@ char	*xstrdup(const char *);
 /* Copies with truncation, always NUL-terminates (size > 0); returns strlen(src). */
 size_t	 strlcpy_safe(char *dst, const char *src, size_t size);
 
+/* CLOCK_MONOTONIC in milliseconds: the same clock in every process. */
+long long monotonic_ms(void);
+/* Wall-clock time in milliseconds. */
+long long realtime_ms(void);
+
 /* Zeroes memory in a way the compiler cannot optimise away. */
 void	 secure_wipe(void *, size_t);
 

@@ -10,6 +10,7 @@
 #include "auth/apikey.h"
 #include "core/arena.h"
 #include "core/json.h"
+#include "core/metrics.h"
 #include "http/dispatch.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -95,6 +96,8 @@ dispatch(struct request *req, struct response *resp,
 		break;
 	}
 	req->route = route;
+	/* The master names it if this worker dies or overruns. */
+	metrics_worker_route(req->app->board, (int)route->index);
 
 	if (needs_api_key(req, route)) {
 		switch (apikey_check(req->app->db, req->arena,

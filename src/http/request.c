@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/config.h"
 #include "auth/caller.h"
 #include "core/arena.h"
+#include "core/util.h"
 #include "core/validate.h"
 #include "http/request.h"
 
@@ -125,4 +127,16 @@ request_caller(const struct request *req, struct auth_caller *c)
 	c->api_client_id = req->api_client_id;
 	c->remote_addr = req->remote_addr;
 	c->user_agent = req->user_agent;
+}
+
+int
+request_hash_wait_ms(const struct request *req)
+{
+	long long left = req->app->cfg->hash_wait_ms;
+
+	if (req->queued_ms > 0)
+		left -= req->queued_ms;
+	if (req->started_ms > 0)
+		left -= monotonic_ms() - req->started_ms;
+	return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }

@@ -35,6 +35,13 @@ struct request {
 	const char		*host;		/* HTTP_HOST */
 	const char		*server_port;	/* SERVER_PORT */
 	const char		*user_agent;
+	/*
+	 * Time between nginx handing the request upstream (its $msec, passed
+	 * as REQUEST_QUEUED_AT) and this worker reading it: nginx and the
+	 * backlog.  -1 when unknown.  started_ms: CLOCK_MONOTONIC then.
+	 */
+	long			 queued_ms;
+	long long		 started_ms;
 
 	const char		*body;		/* NUL-terminated copy */
 	size_t			 body_len;
@@ -47,6 +54,13 @@ struct request {
 	int64_t			 api_client_id;	/* 0: no key presented */
 	int64_t			 user_id;	/* 0 until authenticated */
 };
+
+/*
+ * What is left of hash_wait_ms for this request, counted from its arrival
+ * in nginx (the queue, then the work done so far); <= 0: refuse, do not
+ * hash.
+ */
+int		request_hash_wait_ms(const struct request *);
 
 /*
  * Value of query parameter `name`, percent-decoded ('+' is a space), in the

@@ -48,12 +48,14 @@ load_keys_and_schema(const struct config *cfg, struct token_ring *ring,
 }
 
 int
-app_init(struct app *app, const struct config *cfg, int hash_slots_id,
-    struct metrics *metrics, char *err, size_t errsize)
+app_init(struct app *app, const struct config *cfg, int pool, int place,
+    int hash_slots_id, struct metrics *metrics, char *err, size_t errsize)
 {
 	memset(app, 0, sizeof(*app));
 	app->cfg = cfg;
 	app->metrics = metrics;
+	app->pool = pool;
+	app->board = metrics_worker(metrics, place);
 	if (load_keys_and_schema(cfg, &app->ring, app->schema_version,
 	    sizeof(app->schema_version), err, errsize) == -1)
 		return -1;
@@ -70,9 +72,8 @@ app_init(struct app *app, const struct config *cfg, int hash_slots_id,
 	}
 	app->passwords.params = &cfg->argon2;
 	app->passwords.slots_id = hash_slots_id;
-	app->passwords.wait_ms = cfg->hash_wait_ms;
 	app->passwords.dummy_hash = app->dummy_hash;
-	app->passwords.busy_counter = metrics_counter(metrics,
+	app->passwords.busy_counter = metrics_counter(metrics, pool,
 	    METRICS_HASH_BUSY);
 	app->api_keys.seconds = cfg->api_key_cache_seconds;
 
@@ -80,8 +81,9 @@ app_init(struct app *app, const struct config *cfg, int hash_slots_id,
 	/* Connection failures are not fatal: the worker answers 503. */
 	app->db = db_open(cfg->database_url, cfg->statement_timeout_ms,
 	    cfg->db_connect_timeout);
-	db_set_counters(app->db, metrics_counter(metrics, METRICS_DB_ERRORS),
-	    metrics_counter(metrics, METRICS_DB_RECONNECTS));
+	db_set_counters(app->db, metrics_counter(metrics, pool,
+	    METRICS_DB_ERRORS), metrics_counter(metrics, pool,
+	    METRICS_DB_RECONNECTS));
 	return 0;
 }
 

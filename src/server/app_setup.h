@@ -12,10 +12,11 @@ struct metrics;
 
 /*
  * Everything costly (key file, dummy hash, database connection) happens
- * here, once.  metrics may be NULL.  0, or -1 with a message in err.
+ * here, once, for a worker of the pool (enum pool_id) at scoreboard place
+ * `place`.  metrics may be NULL.  0, or -1 with a message in err.
  */
-int	app_init(struct app *, const struct config *, int hash_slots_id,
-	    struct metrics *, char *err, size_t errsize);
+int	app_init(struct app *, const struct config *, int pool, int place,
+	    int hash_slots_id, struct metrics *, char *err, size_t errsize);
 /*
  * Checks what would make every worker fail with this configuration (the
  * signing keys, the migrations directory) without keeping anything.

@@ -8,6 +8,7 @@
 
 #include "api/routes.h"
 #include "app/app.h"
+#include "app/config.h"
 #include "core/arena.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -26,22 +27,58 @@ param(struct arena *a, FCGX_Request *fcgi, const char *name)
 	return v == NULL ? NULL : arena_strdup(a, v);
 }
 
+struct body_reader {
+	FCGX_Request		*fcgi;
+	struct metrics_worker	*board;
+};
+
 static int
 read_body(void *ctx, char *buf, size_t len)
 {
-	FCGX_Request *fcgi = ctx;
+	struct body_reader *r = ctx;
 	size_t got = 0;
 	int n, chunk;
 
+	metrics_worker_stage(r->board, METRICS_STAGE_READING);
 	/* FCGX_GetStr takes an int and returns short at the end of stdin. */
 	while (got < len) {
 		chunk = len - got > 65536 ? 65536 : (int)(len - got);
-		n = FCGX_GetStr(buf + got, chunk, fcgi->in);
+		n = FCGX_GetStr(buf + got, chunk, r->fcgi->in);
 		if (n <= 0)
 			return -1;
 		got += (size_t)n;
 	}
+	metrics_worker_stage(r->board, METRICS_STAGE_RUNNING);
 	return 0;
+}
+
+/*
+ * Milliseconds since nginx handed the request upstream: REQUEST_QUEUED_AT
+ * is its $msec then ("1700000000.123", wall clock: nginx and the worker
+ * share a host, or NTP).  -1 when absent, malformed or implausible (a
+ * clock step), so that a bad value never refuses a request.
+ */
+static long
+queued_ms(const char *msec)
+{
+	long long at = 0;
+	const char *p;
+	int frac = 0;
+
+	if (msec == NULL || *msec == '\0')
+		return -1;
+	for (p = msec; *p >= '0' && *p <= '9' && at < 1LL << 40; p++)
+		at = at * 10 + (*p - '0');
+	at *= 1000;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, frac++)
+			if (frac < 3)
+				at += (*p - '0') * (frac == 0 ? 100 :
+				    frac == 1 ? 10 : 1);
+	if (*p != '\0' || p == msec)
+		return -1;
+	at = realtime_ms() - at;
+	return at < 0 ? 0 : at > 3600 * 1000 ? -1 : (long)at;
 }
 
 static long
@@ -119,6 +156,7 @@ fcgi_handle(struct app *app, FCGX_Request *fcgi)
 	struct request req;
 	struct response resp;
 	struct body_source body;
+	struct body_reader reader = { fcgi, app->board };
 	struct timespec start;
 	const char *https;
 	double seconds;
@@ -127,6 +165,9 @@ fcgi_handle(struct app *app, FCGX_Request *fcgi)
 	memset(&req, 0, sizeof(req));
 	req.arena = a;
 	req.app = app;
+	req.started_ms = monotonic_ms();
+	req.queued_ms = queued_ms(FCGX_GetParam("REQUEST_QUEUED_AT",
+	    fcgi->envp));
 	req.method = param(a, fcgi, "REQUEST_METHOD");
 	req.path = param(a, fcgi, "DOCUMENT_URI");
 	req.query = param(a, fcgi, "QUERY_STRING");
@@ -153,20 +194,41 @@ fcgi_handle(struct app *app, FCGX_Request *fcgi)
 	body.content_length = content_length(
 	    FCGX_GetParam("CONTENT_LENGTH", fcgi->envp));
 	body.read = read_body;
-	body.ctx = fcgi;
+	body.ctx = &reader;
 
+	metrics_worker_begin(app->board, req.request_id);
+	metrics_worker_stage(app->board, METRICS_STAGE_RUNNING);
 	response_init(&resp, a);
-	dispatch(&req, &resp, api_routes, api_routes_count, &body);
+	if (req.queued_ms > app->cfg->queue_timeout_ms) {
+		/*
+		 * nginx has given up on it, or is about to: running it now
+		 * could commit a write for a client told it failed.
+		 */
+		metrics_add(metrics_counter(app->metrics, app->pool,
+		    METRICS_STALE), 1);
+		log_warnx("request id=%s waited %ld ms (queue_timeout_ms "
+		    "%d): answered 503 without running it",
+		    req.request_id ? printable(a, req.request_id) : "-",
+		    req.queued_ms, app->cfg->queue_timeout_ms);
+		response_busy(&resp);
+	} else
+		dispatch(&req, &resp, api_routes, api_routes_count, &body);
+	metrics_worker_stage(app->board, METRICS_STAGE_WRITING);
 	write_response(fcgi, a, &resp);
 	seconds = elapsed_ms(&start) / 1000.0;
 	metrics_request(app->metrics, req.route != NULL ? req.route->index :
 	    METRICS_MAX_ROUTES, resp.status, seconds);
 
-	/* One line per request; never a body, token, key or password. */
-	log_info("request id=%s method=%s path=%s status=%d ms=%.1f user=%lld",
+	/*
+	 * One line per request; never a body, token, key or password.
+	 * queued: ms in nginx and the backlog before this worker read it.
+	 */
+	log_info("request id=%s method=%s path=%s status=%d ms=%.1f "
+	    "queued=%ld user=%lld",
 	    req.request_id ? printable(a, req.request_id) : "-",
 	    printable(a, req.method), printable(a, req.path),
-	    resp.status, seconds * 1000.0, (long long)req.user_id);
+	    resp.status, seconds * 1000.0, req.queued_ms,
+	    (long long)req.user_id);
 }
 
 /*

@@ -20,24 +20,44 @@
 
 /*
  * sd_listen_fds(): systemd passes sockets from fd 3 on when LISTEN_PID is
- * ours.  The variables are removed so that workers do not see them.
+ * ours, named by the socket units' FileDescriptorName= in LISTEN_FDNAMES
+ * (colon-separated).  A pool takes the socket of its name; a single socket
+ * without a pool's name (the unit's default name) is the api pool's.
  */
 static int
-listen_from_systemd(void)
+listen_from_systemd(const char *pool)
 {
 	const char *pid_s = getenv("LISTEN_PID");
 	const char *fds_s = getenv("LISTEN_FDS");
-	long pid, nfds;
+	const char *names = getenv("LISTEN_FDNAMES"), *p, *end;
+	size_t len = strlen(pool), n;
+	long pid, nfds, i;
 
 	if (pid_s == NULL || fds_s == NULL)
 		return -1;
 	if (parse_long(pid_s, 1, 1L << 30, &pid) == -1 ||
 	    parse_long(fds_s, 1, 64, &nfds) == -1 || pid != (long)getpid())
 		return -1;
+	for (i = 0, p = names; p != NULL && i < nfds; i++) {
+		end = strchr(p, ':');
+		n = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (n == len && strncmp(p, pool, len) == 0)
+			return SD_LISTEN_FDS_START + (int)i;
+		p = end != NULL ? end + 1 : NULL;
+	}
+	if (nfds == 1 && strcmp(pool, "api") == 0 &&
+	    (names == NULL || strcmp(names, "auth") != 0))
+		return SD_LISTEN_FDS_START;
+	return -1;
+}
+
+void
+listen_forget_systemd(void)
+{
+	/* The workers must not see them. */
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
-	return SD_LISTEN_FDS_START;
 }
 
 static int
@@ -125,13 +145,13 @@ bind_tcp(const char *spec, int backlog, char *err, unsigned long errsize)
 }
 
 int
-listen_open(const char *spec, int mode, int backlog, int *from_systemd,
-    char *err, unsigned long errsize)
+listen_open(const char *pool, const char *spec, int mode, int backlog,
+    int *from_systemd, char *err, unsigned long errsize)
 {
 	int fd, flags;
 
 	*from_systemd = 0;
-	if ((fd = listen_from_systemd()) != -1)
+	if ((fd = listen_from_systemd(pool)) != -1)
 		*from_systemd = 1;
 	else if (strncmp(spec, "unix:", 5) == 0)
 		fd = bind_unix(spec + 5, mode, backlog, err, errsize);

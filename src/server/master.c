@@ -1,5 +1,10 @@
 /*
- * master.c - supervision loop.
+ * master.c - supervision loop of the worker pools.
+ *
+ * Each pool (app/config.h: api, and auth when auth_listen is set) has its
+ * own listening socket, size and max_requests; everything below is done
+ * pool by pool: a pool's backoff, its owed replacements and its rolling
+ * reload never touch another pool's workers.
  *
  * Signal handlers only write one byte to a self-pipe; the loop polls that
  * pipe and the workers' status pipe and does all the work, so no policy runs
@@ -51,13 +56,14 @@
 #include "auth/hash_slots.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/util.h"
 #include "server/app_setup.h"
 #include "server/listen.h"
 #include "server/master.h"
 #include "server/notify.h"
 #include "server/worker.h"
 
-#define MAX_SLOTS		1024
+#define MAX_SLOTS		METRICS_MAX_WORKERS
 #define READY_TIMEOUT_MS	15000	/* a new worker not ready by then failed */
 #define RESPAWN_RATE_MIN	4	/* starts per second, at least */
 #define FORK_RETRY_MS		1000	/* after fork() itself failed */
@@ -76,17 +82,29 @@ static const char *const state_names[] = {
 
 struct slot {
 	pid_t		pid;		/* 0: free */
+	int		pool;		/* enum pool_id */
 	unsigned	generation;
 	long long	started_ms;
 	int		ready;		/* sent WORKER_READY */
 	int		term_sent;	/* asked to stop: its exit is no fault */
 	int		timed_out;	/* killed for not getting ready */
+	int		overran;	/* killed past request_timeout */
+};
+
+struct pool {
+	int		 on;
+	int		 fd;
+	int		 from_systemd;
+	char		 listen[PATH_MAX];	/* as opened (reload keeps it) */
+	unsigned	 crash_streak;	/* failures before ready, in a row */
+	long long	 next_spawn_ms;	/* backoff after such a failure */
+	int		 owed;		/* ready workers lost: replace at once */
+	int		 notified_ready;
 };
 
 static struct {
 	struct config	*cfg;
-	int		 listen_fd;
-	int		 from_systemd;
+	struct pool	 pools[POOL_MAX];
 	int		 hash_slots_id;
 	struct metrics	*metrics;
 	int		 self_pipe[2];
@@ -95,28 +113,18 @@ static struct {
 	unsigned	 generation;
 	enum master_state state;
 	long long	 drain_deadline_ms;
-	unsigned	 crash_streak;	/* failures before ready, in a row */
-	long long	 next_spawn_ms;	/* backoff after such a failure */
 	long long	 fork_retry_ms;	/* fork() failed: no start before */
-	int		 owed;		/* ready workers lost: replace at once */
 	long long	 tokens;	/* respawn bucket, in 1/1000 starts */
 	long long	 tokens_ms;	/* when last refilled */
 	int		 rate_capped;	/* reported; again once the bucket is full */
-	long long	 wake_ms;	/* maintain_pool wants a call by then */
+	long long	 wake_ms;	/* maintain_pools wants a call by then */
 	int		 ever_ready;	/* some worker reported ready */
 	int		 notified_ready;
 	int		 fatal_config;
 	unsigned long	 respawns;
 } m;
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#define now_ms()	monotonic_ms()
 
 long
 master_backoff_ms(unsigned streak)
@@ -144,11 +152,22 @@ enter_state(enum master_state to, const char *why)
 	m.state = to;
 }
 
-/* Starts per second the bucket allows, and holds. */
+static int
+total_workers(void)
+{
+	int p, n = 0;
+
+	for (p = 0; p < POOL_MAX; p++)
+		if (m.pools[p].on)
+			n += m.cfg->pool[p].workers;
+	return n;
+}
+
+/* Starts per second the bucket allows, and holds: all pools share it. */
 static long long
 respawn_rate(void)
 {
-	return m.cfg->workers > RESPAWN_RATE_MIN ? m.cfg->workers :
+	return total_workers() > RESPAWN_RATE_MIN ? total_workers() :
 	    RESPAWN_RATE_MIN;
 }
 
@@ -236,12 +255,12 @@ install_signals(void)
 }
 
 static int
-count_live(unsigned generation, int only_unready)
+count_live(int pool, unsigned generation, int only_unready)
 {
 	int i, n = 0;
 
 	for (i = 0; i < MAX_SLOTS; i++)
-		if (m.slots[i].pid != 0 &&
+		if (m.slots[i].pid != 0 && m.slots[i].pool == pool &&
 		    m.slots[i].generation == generation &&
 		    !m.slots[i].term_sent &&
 		    (!only_unready || !m.slots[i].ready))
@@ -250,12 +269,12 @@ count_live(unsigned generation, int only_unready)
 }
 
 static struct slot *
-find_old_worker(void)
+find_old_worker(int pool)
 {
 	int i;
 
 	for (i = 0; i < MAX_SLOTS; i++)
-		if (m.slots[i].pid != 0 &&
+		if (m.slots[i].pid != 0 && m.slots[i].pool == pool &&
 		    m.slots[i].generation != m.generation &&
 		    !m.slots[i].term_sent)
 			return &m.slots[i];
@@ -273,11 +292,12 @@ terminate(struct slot *s)
 
 /* 0: started; -1: no free slot or fork() failed; m.fork_retry_ms is set. */
 static int
-spawn_worker(void)
+spawn_worker(int pool)
 {
+	struct worker_args args;
 	struct slot *s = NULL;
 	pid_t pid, master_pid = getpid();
-	int i;
+	int i, p;
 
 	for (i = 0; i < MAX_SLOTS; i++)
 		if (m.slots[i].pid == 0) {
@@ -298,19 +318,58 @@ spawn_worker(void)
 		close(m.self_pipe[0]);
 		close(m.self_pipe[1]);
 		close(m.status_pipe[0]);
-		worker_main(m.cfg, m.listen_fd, m.status_pipe[1],
-		    m.hash_slots_id, m.metrics, (int)master_pid);
+		/* A worker holds its own pool's socket only. */
+		for (p = 0; p < POOL_MAX; p++)
+			if (m.pools[p].on && p != pool)
+				close(m.pools[p].fd);
+		memset(&args, 0, sizeof(args));
+		args.cfg = m.cfg;
+		args.pool = pool;
+		args.place = (int)(s - m.slots);
+		args.listen_fd = m.pools[pool].fd;
+		args.status_fd = m.status_pipe[1];
+		args.hash_slots_id = m.hash_slots_id;
+		args.metrics = m.metrics;
+		args.master_pid = (int)master_pid;
+		worker_main(&args);
 	default:
 		memset(s, 0, sizeof(*s));
 		s->pid = pid;
+		s->pool = pool;
 		s->generation = m.generation;
 		s->started_ms = now_ms();
-		metrics_add(metrics_counter(m.metrics,
+		metrics_add(metrics_counter(m.metrics, pool,
 		    METRICS_WORKER_STARTS), 1);
-		log_debug("worker %ld started (generation %u)", (long)pid,
-		    m.generation);
+		log_debug("%s worker %ld started (generation %u)",
+		    config_pool_name(pool), (long)pid, m.generation);
 	}
 	return 0;
+}
+
+/*
+ * What a worker that died was doing, from its scoreboard place, and the
+ * place freed for the next worker.  A request cut off is named (route and
+ * request id) so that the crash can be tied to nginx's access log.
+ */
+static void
+release_place(struct slot *s, const char *how)
+{
+	struct metrics_worker *place = metrics_worker(m.metrics,
+	    (int)(s - m.slots));
+	struct metrics_worker seen;
+
+	if (place == NULL)
+		return;
+	metrics_worker_read(place, &seen);
+	if (seen.pid == s->pid && seen.stage >= METRICS_STAGE_READING)
+		log_warnx("%s worker %ld %s during a request: route %s, "
+		    "request id %s, after %lld ms", config_pool_name(s->pool),
+		    (long)s->pid, how, seen.route >= 0 &&
+		    (size_t)seen.route < api_routes_count ?
+		    api_routes[seen.route].pattern : "(not matched yet)",
+		    seen.request_id[0] ? seen.request_id : "-",
+		    now_ms() - seen.request_start_ms);
+	memset(place, 0, sizeof(*place));
 }
 
 /* Reaps every dead child and decides how soon its place is refilled. */
@@ -320,6 +379,7 @@ reap_children(void)
 	struct slot *s;
 	char how[96];
 	long long age;
+	struct pool *pool;
 	pid_t pid;
 	int status, i, clean, current;
 
@@ -332,10 +392,12 @@ reap_children(void)
 			}
 		if (s == NULL)
 			continue;
+		pool = &m.pools[s->pool];
 		age = now_ms() - s->started_ms;
 		clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 		current = s->generation == m.generation;
 		describe_status(status, how, sizeof(how));
+		release_place(s, how);
 		if (s->term_sent) {
 			/* Retired by a reload or a drain: not a fault. */
 			if (!clean)
@@ -343,12 +405,16 @@ reap_children(void)
 				    how);
 		} else if (clean) {
 			/* Recycled after max_requests. */
-			metrics_add(metrics_counter(m.metrics,
+			metrics_add(metrics_counter(m.metrics, s->pool,
 			    METRICS_WORKER_RECYCLES), 1);
 			log_debug("worker %ld recycled after %lld ms",
 			    (long)pid, age);
 			if (current)
-				m.owed++;
+				pool->owed++;
+		} else if (s->overran) {
+			/* Killed by us past request_timeout: counted then. */
+			if (current)
+				pool->owed++;
 		} else if (s->ready || (WIFSIGNALED(status) &&
 		    WTERMSIG(status) == SIGKILL && !s->timed_out)) {
 			/*
@@ -357,30 +423,33 @@ reap_children(void)
 			 * failure exits or crashes, it is never a SIGKILL we
 			 * did not send.
 			 */
-			metrics_add(metrics_counter(m.metrics,
+			metrics_add(metrics_counter(m.metrics, s->pool,
 			    METRICS_WORKER_CRASHES), 1);
-			log_warnx("worker %ld %s after %lld ms %s; replacing it "
-			    "at once", (long)pid, how, age, s->ready ?
-			    "while serving" : "before ready, from outside");
+			log_warnx("%s worker %ld %s after %lld ms %s; replacing "
+			    "it at once", config_pool_name(s->pool), (long)pid,
+			    how, age, s->ready ? "while serving" :
+			    "before ready, from outside");
 			if (current)
-				m.owed++;
+				pool->owed++;
 		} else if (WIFEXITED(status) &&
 		    WEXITSTATUS(status) == EXIT_CONFIG && !m.ever_ready) {
 			log_warnx("worker %ld cannot run with this "
 			    "configuration; stopping", (long)pid);
 			m.fatal_config = 1;
 		} else {
-			metrics_add(metrics_counter(m.metrics,
+			metrics_add(metrics_counter(m.metrics, s->pool,
 			    METRICS_WORKER_CRASHES), 1);
-			m.crash_streak++;
-			m.next_spawn_ms = now_ms() +
-			    master_backoff_ms(m.crash_streak);
-			log_warnx("worker %ld %s after %lld ms, failed before "
+			pool->crash_streak++;
+			pool->next_spawn_ms = now_ms() +
+			    master_backoff_ms(pool->crash_streak);
+			log_warnx("%s worker %ld %s after %lld ms, failed before "
 			    "ready%s (%u in a row); next start in %ld ms",
-			    (long)pid, s->timed_out ? "timed out" : how, age,
+			    config_pool_name(s->pool), (long)pid,
+			    s->timed_out ? "timed out" : how, age,
 			    WIFEXITED(status) && WEXITSTATUS(status) ==
 			    EXIT_CONFIG ? " (configuration)" : "",
-			    m.crash_streak, master_backoff_ms(m.crash_streak));
+			    pool->crash_streak,
+			    master_backoff_ms(pool->crash_streak));
 		}
 		if (!s->term_sent && m.state != STATE_DRAINING)
 			m.respawns++;
@@ -393,6 +462,7 @@ read_status_pipe(void)
 {
 	struct worker_status st;
 	struct slot *old;
+	struct pool *pool;
 	int i;
 
 	while (read(m.status_pipe[0], &st, sizeof(st)) == (ssize_t)sizeof(st)) {
@@ -403,14 +473,16 @@ read_status_pipe(void)
 			m.ever_ready = 1;
 			if (m.slots[i].generation != m.generation)
 				continue;
+			pool = &m.pools[m.slots[i].pool];
 			/* This configuration starts: the backoff is over. */
-			if (m.crash_streak > 0)
-				log_info("worker %ld ready after %u failed "
-				    "starts", (long)st.pid, m.crash_streak);
-			m.crash_streak = 0;
-			m.next_spawn_ms = 0;
+			if (pool->crash_streak > 0)
+				log_info("%s worker %ld ready after %u failed "
+				    "starts", config_pool_name(m.slots[i].pool),
+				    (long)st.pid, pool->crash_streak);
+			pool->crash_streak = 0;
+			pool->next_spawn_ms = 0;
 			/* Rolling reload: one new ready worker retires one. */
-			if ((old = find_old_worker()) != NULL)
+			if ((old = find_old_worker(m.slots[i].pool)) != NULL)
 				terminate(old);
 		}
 	}
@@ -432,51 +504,77 @@ settle_reload(void)
 }
 
 /*
- * Brings the pool to the configured size; called after every event.  When
- * it holds a start back it sets m.wake_ms, the poll deadline.
+ * A worker that never gets ready holds up a reload; one that runs a request
+ * past request_timeout holds a client (nginx gives up at its own timeout,
+ * the worker would go on): both are killed.  Sets m.wake_ms for the next
+ * deadline.
  */
 static void
-maintain_pool(void)
+enforce_deadlines(long long now)
 {
-	long long now = now_ms();
-	int live, unready, i;
+	struct metrics_worker *place, seen;
+	long long limit = (long long)m.cfg->request_timeout * 1000;
+	struct slot *s;
+	int i;
+
+	for (i = 0; i < MAX_SLOTS; i++) {
+		s = &m.slots[i];
+		if (s->pid == 0 || s->timed_out || s->overran)
+			continue;
+		if (!s->ready && !s->term_sent) {
+			if (now - s->started_ms > READY_TIMEOUT_MS) {
+				log_warnx("worker %ld not ready after %d ms; "
+				    "killing", (long)s->pid, READY_TIMEOUT_MS);
+				kill(s->pid, SIGKILL);
+				s->timed_out = 1;
+			} else
+				wake_at(s->started_ms + READY_TIMEOUT_MS + 1);
+			continue;
+		}
+		if (limit == 0 || !s->ready ||
+		    (place = metrics_worker(m.metrics, i)) == NULL)
+			continue;
+		metrics_worker_read(place, &seen);
+		if (seen.pid != s->pid || seen.stage < METRICS_STAGE_READING ||
+		    seen.request_start_ms == 0)
+			continue;
+		if (now - seen.request_start_ms <= limit) {
+			wake_at(seen.request_start_ms + limit + 1);
+			continue;
+		}
+		log_warnx("%s worker %ld: request id %s (route %s) has run "
+		    "%lld ms, past request_timeout (%d s); killing it",
+		    config_pool_name(s->pool), (long)s->pid,
+		    seen.request_id[0] ? seen.request_id : "-",
+		    seen.route >= 0 && (size_t)seen.route < api_routes_count ?
+		    api_routes[seen.route].pattern : "(not matched yet)",
+		    now - seen.request_start_ms, m.cfg->request_timeout);
+		metrics_add(metrics_counter(m.metrics, s->pool,
+		    METRICS_WORKER_TIMEOUTS), 1);
+		kill(s->pid, SIGKILL);
+		s->overran = 1;
+	}
+}
+
+/* Brings one pool to its configured size. */
+static void
+maintain_one(int id, long long now)
+{
+	struct pool *pool = &m.pools[id];
+	int size = m.cfg->pool[id].workers;
+	int live = count_live(id, m.generation, 0);
+	int unready = count_live(id, m.generation, 1);
 	struct slot *old;
 
-	m.wake_ms = 0;
-	if (m.state == STATE_DRAINING || m.fatal_config)
-		return;
-	live = count_live(m.generation, 0);
-	unready = count_live(m.generation, 1);
-
-	/* A worker that never gets ready holds up a reload. */
-	for (i = 0; i < MAX_SLOTS; i++) {
-		if (m.slots[i].pid == 0 || m.slots[i].ready ||
-		    m.slots[i].term_sent || m.slots[i].timed_out)
-			continue;
-		if (now - m.slots[i].started_ms > READY_TIMEOUT_MS) {
-			log_warnx("worker %ld not ready after %d ms; killing",
-			    (long)m.slots[i].pid, READY_TIMEOUT_MS);
-			kill(m.slots[i].pid, SIGKILL);
-			m.slots[i].timed_out = 1;
-		} else
-			wake_at(m.slots[i].started_ms + READY_TIMEOUT_MS + 1);
-	}
-
-	if (live >= m.cfg->workers) {
-		m.owed = 0;
+	if (live >= size) {
+		pool->owed = 0;
 		/* Pool shrunk by a reload: retire the surplus old workers. */
-		while (unready == 0 && (old = find_old_worker()) != NULL)
+		while (unready == 0 && (old = find_old_worker(id)) != NULL)
 			terminate(old);
-		if (!m.notified_ready && unready == 0) {
-			notify_systemd("READY=1\nSTATUS=serving");
-			m.notified_ready = 1;
-			log_info("ready: %d workers on %s", live,
-			    m.cfg->listen);
-		}
 		return;
 	}
-	if (m.owed > m.cfg->workers - live)
-		m.owed = m.cfg->workers - live;
+	if (pool->owed > size - live)
+		pool->owed = size - live;
 	if (now < m.fork_retry_ms) {
 		wake_at(m.fork_retry_ms);
 		return;
@@ -485,37 +583,71 @@ maintain_pool(void)
 	 * During a reload replace one at a time: wait for the new one.  Old
 	 * workers still serve, so nothing is owed at once.
 	 */
-	if (find_old_worker() != NULL) {
+	if (find_old_worker(id) != NULL) {
 		if (unready > 0)
 			return;
-		if (now < m.next_spawn_ms)
-			wake_at(m.next_spawn_ms);
-		else if (take_token(now) && spawn_worker() == -1)
+		if (now < pool->next_spawn_ms)
+			wake_at(pool->next_spawn_ms);
+		else if (take_token(now) && spawn_worker(id) == -1)
 			wake_at(m.fork_retry_ms);
 		return;
 	}
-	while (count_live(m.generation, 0) < m.cfg->workers) {
+	while (count_live(id, m.generation, 0) < size) {
 		/*
 		 * Lost ready workers are replaced at once.  Other places
 		 * wait out the backoff while starts fail, and then one probe
 		 * at a time.
 		 */
-		if (m.owed == 0 && m.crash_streak > 0) {
-			if (now < m.next_spawn_ms) {
-				wake_at(m.next_spawn_ms);
+		if (pool->owed == 0 && pool->crash_streak > 0) {
+			if (now < pool->next_spawn_ms) {
+				wake_at(pool->next_spawn_ms);
 				break;
 			}
-			if (count_live(m.generation, 1) > 0)
+			if (count_live(id, m.generation, 1) > 0)
 				break;	/* a probe is starting */
 		}
 		if (!take_token(now))
 			break;
-		if (spawn_worker() == -1) {
+		if (spawn_worker(id) == -1) {
 			wake_at(m.fork_retry_ms);
 			break;
 		}
-		if (m.owed > 0)
-			m.owed--;
+		if (pool->owed > 0)
+			pool->owed--;
+	}
+}
+
+/*
+ * Brings every pool to its configured size; called after every event.
+ * When it holds a start back it sets m.wake_ms, the poll deadline.
+ */
+static void
+maintain_pools(void)
+{
+	long long now = now_ms();
+	int id, full = 1;
+
+	m.wake_ms = 0;
+	if (m.state == STATE_DRAINING || m.fatal_config)
+		return;
+	enforce_deadlines(now);
+	for (id = 0; id < POOL_MAX; id++) {
+		if (!m.pools[id].on)
+			continue;
+		maintain_one(id, now);
+		if (count_live(id, m.generation, 0) < m.cfg->pool[id].workers ||
+		    count_live(id, m.generation, 1) > 0)
+			full = 0;
+		else if (!m.pools[id].notified_ready) {
+			m.pools[id].notified_ready = 1;
+			log_info("%s pool ready: %d workers on %s",
+			    config_pool_name(id), m.cfg->pool[id].workers,
+			    m.pools[id].listen);
+		}
+	}
+	if (full && !m.notified_ready) {
+		notify_systemd("READY=1\nSTATUS=serving");
+		m.notified_ready = 1;
 	}
 }
 
@@ -524,6 +656,7 @@ reload(void)
 {
 	static struct config fresh;
 	char err[512];
+	int id;
 
 	notify_systemd("RELOADING=1");
 	if (config_load(&fresh, m.cfg->path[0] ? m.cfg->path : NULL, err,
@@ -533,10 +666,14 @@ reload(void)
 		notify_systemd("READY=1");
 		return;
 	}
-	if (strcmp(fresh.listen, m.cfg->listen) != 0)
-		log_warnx("reload: listen cannot change without a restart; "
-		    "keeping %s", m.cfg->listen);
-	strcpy(fresh.listen, m.cfg->listen);
+	/* Sockets (and so the set of pools) are opened once, at start. */
+	for (id = 0; id < POOL_MAX; id++) {
+		if (strcmp(fresh.pool[id].listen, m.cfg->pool[id].listen) != 0)
+			log_warnx("reload: %s cannot change without a "
+			    "restart; keeping '%s'", id == POOL_AUTH ?
+			    "auth_listen" : "listen", m.cfg->pool[id].listen);
+		strcpy(fresh.pool[id].listen, m.cfg->pool[id].listen);
+	}
 	fresh.hash_slots = m.cfg->hash_slots;
 	/*
 	 * Old workers keep their copy (taken at fork); new ones are forked
@@ -545,9 +682,11 @@ reload(void)
 	*m.cfg = fresh;
 	log_set_level(m.cfg->log_level);
 	m.generation++;
-	m.crash_streak = 0;
-	m.next_spawn_ms = 0;
-	m.owed = 0;
+	for (id = 0; id < POOL_MAX; id++) {
+		m.pools[id].crash_streak = 0;
+		m.pools[id].next_spawn_ms = 0;
+		m.pools[id].owed = 0;
+	}
 	if (m.state == STATE_RELOADING)
 		log_info("reloading again before the last reload completed");
 	enter_state(STATE_RELOADING, "SIGHUP");
@@ -617,7 +756,7 @@ master_run(struct config *cfg)
 	struct pollfd pfd[2];
 	char err[512];
 	unsigned char sig;
-	int i, exit_status = 0;
+	int i, id, exit_status = 0;
 
 	memset(&m, 0, sizeof(m));
 	m.cfg = cfg;
@@ -631,27 +770,46 @@ master_run(struct config *cfg)
 	 * fork but not leak into anything they might exec. */
 	install_signals();
 
-	m.listen_fd = listen_open(cfg->listen, cfg->listen_mode,
-	    cfg->listen_backlog, &m.from_systemd, err, sizeof(err));
-	if (m.listen_fd == -1)
-		log_fatalx("%s", err);
+	for (id = 0; id < POOL_MAX; id++) {
+		struct pool *pool = &m.pools[id];
+
+		if (!config_pool_on(cfg, id))
+			continue;
+		pool->fd = listen_open(config_pool_name(id),
+		    cfg->pool[id].listen, cfg->listen_mode,
+		    cfg->listen_backlog, &pool->from_systemd, err,
+		    sizeof(err));
+		if (pool->fd == -1)
+			log_fatalx("%s pool: %s", config_pool_name(id), err);
+		pool->on = 1;
+		strlcpy_safe(pool->listen, cfg->pool[id].listen,
+		    sizeof(pool->listen));
+		log_info("%s pool: %d workers on %s%s", config_pool_name(id),
+		    cfg->pool[id].workers, pool->listen, pool->from_systemd ?
+		    " (socket activation)" : "");
+	}
+	listen_forget_systemd();
 	if (api_routes_count > METRICS_MAX_ROUTES)
 		log_fatalx("%zu routes: raise METRICS_MAX_ROUTES",
 		    api_routes_count);
-	if (cfg->workers <= 2 * cfg->hash_slots)
+	if (total_workers() > MAX_SLOTS / 2)
+		log_fatalx("%d workers: at most %d (with room for a reload)",
+		    total_workers(), MAX_SLOTS / 2);
+	/* With one pool the hash slots are what keeps workers for others. */
+	if (!m.pools[POOL_AUTH].on &&
+	    cfg->pool[POOL_API].workers <= 2 * cfg->hash_slots)
 		log_warnx("workers (%d) <= 2 x hash_slots (%d): a login flood "
-		    "can occupy every worker", cfg->workers, cfg->hash_slots);
+		    "can occupy every worker", cfg->pool[POOL_API].workers,
+		    cfg->hash_slots);
 	if ((m.metrics = metrics_create()) == NULL)
 		log_fatal("cannot map the metrics");
 	if ((m.hash_slots_id = hash_slots_create(cfg->hash_slots)) == -1)
 		log_fatal("cannot create the hash slot semaphore");
-	log_info("listening on %s%s, %d workers, %d hash slots", cfg->listen,
-	    m.from_systemd ? " (socket activation)" : "", cfg->workers,
-	    cfg->hash_slots);
+	log_info("%d hash slots", cfg->hash_slots);
 
 	m.tokens_ms = now_ms();
 	m.tokens = respawn_rate() * 1000;
-	maintain_pool();
+	maintain_pools();
 	pfd[0].fd = m.self_pipe[0];
 	pfd[0].events = POLLIN;
 	pfd[1].fd = m.status_pipe[0];
@@ -705,11 +863,15 @@ master_run(struct config *cfg)
 			}
 			continue;
 		}
-		maintain_pool();
+		maintain_pools();
 	}
 	hash_slots_destroy(m.hash_slots_id);
-	listen_cleanup(cfg->listen, m.from_systemd);
-	close(m.listen_fd);
+	for (id = 0; id < POOL_MAX; id++)
+		if (m.pools[id].on) {
+			listen_cleanup(m.pools[id].listen,
+			    m.pools[id].from_systemd);
+			close(m.pools[id].fd);
+		}
 	log_info("stopped");
 	return exit_status;
 }

@@ -30,6 +30,7 @@
 #include "core/arena.h"
 #include "core/db.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "server/app_setup.h"
 #include "server/fcgi_io.h"
 #include "server/master.h"
@@ -129,9 +130,11 @@ wait_for_request(int ep, int listen_fd, int kept_fd)
 }
 
 void
-worker_main(const struct config *cfg, int listen_fd, int status_fd,
-    int hash_slots_id, struct metrics *metrics, int master_pid)
+worker_main(const struct worker_args *args)
 {
+	const struct config *cfg = args->cfg;
+	int listen_fd = args->listen_fd;
+	struct metrics_worker *board;
 	struct app app;
 	FCGX_Request fcgi;
 	struct epoll_event ev;
@@ -139,16 +142,22 @@ worker_main(const struct config *cfg, int listen_fd, int status_fd,
 	long served = 0, limit;
 	int rc, ep;
 
-	log_set_role("worker");
+	log_set_role(args->pool == POOL_AUTH ? "worker auth" : "worker api");
+	/* ps, top and the tests tell the pools apart (15 bytes at most). */
+	if (args->pool == POOL_AUTH)
+		(void)prctl(PR_SET_NAME, "cexup-api-auth");
 	install_signals();
+	board = metrics_worker(args->metrics, args->place);
+	metrics_worker_claim(board, args->pool);
 	/* Die with the master: orphaned workers would hold the socket. */
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != master_pid)
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 ||
+	    getppid() != args->master_pid)
 		_exit(1);
 	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
 		log_fatal("pipe");
 
-	if (app_init(&app, cfg, hash_slots_id, metrics, err,
-	    sizeof(err)) == -1) {
+	if (app_init(&app, cfg, args->pool, args->place, args->hash_slots_id,
+	    args->metrics, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		_exit(EXIT_CONFIG);
 	}
@@ -156,11 +165,11 @@ worker_main(const struct config *cfg, int listen_fd, int status_fd,
 		log_fatalx("FCGX_Init failed");
 	if (FCGX_InitRequest(&fcgi, listen_fd, 0) != 0)
 		log_fatalx("FCGX_InitRequest failed");
-	tell_master(status_fd, WORKER_READY);
-	close(status_fd);
+	tell_master(args->status_fd, WORKER_READY);
+	close(args->status_fd);
 
 	/* Jitter so that workers started together do not recycle together. */
-	limit = cfg->max_requests;
+	limit = cfg->pool[args->pool].max_requests;
 	if (limit > 0)
 		limit += (long)((unsigned long)getpid() % (unsigned long)
 		    (limit / 10 + 1));
@@ -178,10 +187,13 @@ worker_main(const struct config *cfg, int listen_fd, int status_fd,
 		log_fatal("epoll_ctl wake-up pipe");
 
 	while (!stop_requested) {
+		metrics_worker_stage(board, METRICS_STAGE_IDLE);
 		if ((rc = wait_for_request(ep, listen_fd, fcgi.ipcFd)) == -1)
 			break;
 		if (rc == 0)
 			continue;
+		metrics_worker_begin(board, NULL);
+		metrics_worker_stage(board, METRICS_STAGE_READING);
 		/*
 		 * Woken for a connection, serve it even when told to stop:
 		 * EPOLLEXCLUSIVE woke this worker alone, so leaving it in

@@ -14,9 +14,19 @@ struct worker_status {
 };
 #define WORKER_READY	1
 
+/* What the master hands a worker it forks. */
+struct worker_args {
+	const struct config	*cfg;
+	int			 pool;		/* enum pool_id */
+	int			 place;		/* its scoreboard place */
+	int			 listen_fd;	/* the pool's socket */
+	int			 status_fd;	/* WORKER_READY goes here */
+	int			 hash_slots_id;
+	struct metrics		*metrics;
+	int			 master_pid;
+};
+
 /* Never returns: exits 0 (drained or recycled), EXIT_CONFIG or 1. */
-void	worker_main(const struct config *cfg, int listen_fd, int status_fd,
-	    int hash_slots_id, struct metrics *, int master_pid)
-	    __attribute__((noreturn));
+void	worker_main(const struct worker_args *) __attribute__((noreturn));
 
 #endif

@@ -153,12 +153,25 @@ sub config_file	{ $_[0]{config_path} }
 sub config_value { $_[0]{config}{$_[1]} }
 
 # Pids of the master's direct children: the workers.
+# The master's workers of one pool: 'api' (the default: the pool the
+# `workers` key sizes), 'auth', or 'all'.  Auth workers are named
+# cexup-api-auth (their comm), api workers cexup-api.
 sub worker_pids {
-	my ($self) = @_;
+	my ($self, $pool) = @_;
+	$pool //= 'api';
 	return () unless $self->{server_pid};
 	my $out = `pgrep -P $self->{server_pid}`;
 	my @pids = sort { $a <=> $b } grep { /^\d+$/ } split /\s+/, $out;
-	return @pids;
+	return @pids if $pool eq 'all';
+	return grep { (_worker_pool($_) // '') eq $pool } @pids;
+}
+
+sub _worker_pool {
+	my ($pid) = @_;
+	open my $fh, '<', "/proc/$pid/comm" or return undef;
+	my $comm = <$fh> // '';
+	chomp $comm;
+	return $comm eq 'cexup-api-auth' ? 'auth' : 'api';
 }
 
 sub server_log		{ _slurp($_[0]{tmp} . '/server.log') }
@@ -270,14 +283,20 @@ sub _write_config {
 	my ($self) = @_;
 	my $socket = "$self->{tmp}/cexup-api.sock";
 	$self->{socket} = $socket;
+	$self->{auth_socket} = "$self->{tmp}/cexup-api-auth.sock";
 	$self->{nginx_port} = $self->{opt}{port} // _free_port();
-	my @order = qw(listen listen_mode listen_backlog workers max_requests
+	my @order = qw(listen auth_listen listen_mode listen_backlog workers
+	    auth_workers max_requests
 	    drain_timeout database_url statement_timeout_ms db_connect_timeout
 	    sql_dir jwt_keys_file jwt_issuer jwt_audience access_ttl
 	    refresh_ttl refresh_reuse_window body_limit avatar_body_limit
 	    api_key_required public_base_url timezone log_level);
 	my %conf = (
 		listen			=> "unix:$socket",
+		# Two pools, as shipped; a test may set auth_listen => '' (one
+		# pool: nginx's auth upstream then points at the api socket).
+		auth_listen		=> "unix:$self->{auth_socket}",
+		auth_workers		=> 1,
 		# nginx's workers run as another user.
 		listen_mode		=> '0666',
 		listen_backlog		=> 128,
@@ -392,6 +411,26 @@ sub _node_sockets {
 	    map { "$self->{tmp}/cexup-api-$_.sock" } 1 .. $n - 1);
 }
 
+# True when the auth pool runs (auth_listen set).
+sub has_auth_pool { length($_[0]{config}{auth_listen} // '') > 0 }
+
+# The auth pool's sockets, node by node; with one pool, the api sockets.
+sub _node_auth_sockets {
+	my ($self) = @_;
+	return $self->_node_sockets unless $self->has_auth_pool;
+	my $n = $self->{opt}{nodes} // 1;
+	return ($self->{auth_socket},
+	    map { "$self->{tmp}/cexup-api-auth-$_.sock" } 1 .. $n - 1);
+}
+
+# Every socket a node listens on, for the start-up wait.
+sub _all_sockets {
+	my ($self) = @_;
+	my %seen;
+	return grep { !$seen{$_}++ } $self->_node_sockets,
+	    $self->_node_auth_sockets;
+}
+
 sub _start_extra_nodes {
 	my ($self) = @_;
 	my $n = $self->{opt}{nodes} // 1;
@@ -401,6 +440,8 @@ sub _start_extra_nodes {
 		my $conf = "$self->{tmp}/cexup-api-$k.conf";
 		(my $t = $text) =~ s{^listen = .*$}
 		    {listen = unix:$self->{tmp}/cexup-api-$k.sock}m;
+		$t =~ s{^auth_listen = .+$}
+		    {auth_listen = unix:$self->{tmp}/cexup-api-auth-$k.sock}m;
 		_write($conf, $t, 0600);
 		my $pid = $self->_spawn("$self->{tmp}/server-$k.log",
 		    $self->_server_env, $self->{bin}, '-c', $conf, 'serve');
@@ -509,6 +550,9 @@ sub nginx_conf_text {
 	my @subst = (
 		[ qr{^(\s*)server\s+unix:/run/cexup-api/cexup-api\.sock;}m,
 		  join("\n\t", map { "server unix:$_;" } $self->_node_sockets) ],
+		[ qr{^(\s*)server\s+unix:/run/cexup-api/cexup-api-auth\.sock;}m,
+		  join("\n\t", map { "server unix:$_;" }
+		    $self->_node_auth_sockets) ],
 		[ qr{^(\s*)listen\s+443\s+ssl\b[^;]*;}m,
 		  "listen 127.0.0.1:$port ssl;" ],
 		[ qr{^(\s*)listen\s+\[::\]:443\s+ssl\b[^;]*;}m,
@@ -629,7 +673,7 @@ sub _wait_healthy {
 	while (time < $deadline) {
 		# Probing nginx before the socket exists only fills its error
 		# log with refused connects.
-		if (grep { !-S $_ } $self->_node_sockets) {
+		if (grep { !-S $_ } $self->_all_sockets) {
 			$self->_setup_failed('cexup-api serve exited with status '
 			    . ($self->{server_status} >> 8) . ' during start-up')
 			    unless $self->master_alive;

@@ -33,8 +33,13 @@ main(void)
 	close(fd);
 
 	config_defaults(&cfg);
-	is_str(cfg.listen, "unix:/run/cexup-api/cexup-api.sock",
+	is_str(cfg.pool[POOL_API].listen, "unix:/run/cexup-api/cexup-api.sock",
 	    "default listen");
+	is_str(cfg.pool[POOL_AUTH].listen,
+	    "unix:/run/cexup-api/cexup-api-auth.sock",
+	    "default auth_listen: two pools");
+	ok(config_pool_on(&cfg, POOL_API) && config_pool_on(&cfg, POOL_AUTH),
+	    "both pools on by default");
 	is_int(cfg.argon2.memory_kib, 19456, "default argon2 m (OWASP)");
 	is_int(cfg.argon2.iterations, 2, "default argon2 t");
 	is_int(cfg.argon2.parallelism, 1, "default argon2 p");
@@ -52,7 +57,8 @@ main(void)
 	    "api_key_required = all\nlog_level = debug\n");
 	ok(config_load(&cfg, path, err, sizeof(err)) == 0, "valid file: %s",
 	    err);
-	is_int(cfg.workers, 3, "workers from file");
+	is_int(cfg.pool[POOL_API].workers, 3, "workers from file");
+	ok(cfg.pool[POOL_AUTH].workers > 0, "auth_workers 0 becomes the CPU count");
 	is_str(cfg.database_url, "host=/tmp port=5432 dbname=x",
 	    "value keeps inner '=' and spaces");
 	is_int(cfg.listen_mode, 0666, "octal mode");
@@ -61,12 +67,26 @@ main(void)
 	ok(cfg.hash_slots > 0, "hash_slots 0 becomes the CPU count");
 
 	setenv("CEXUP_WORKERS", "5", 1);
-	ok(config_load(&cfg, path, err, sizeof(err)) == 0 && cfg.workers == 5,
+	ok(config_load(&cfg, path, err, sizeof(err)) == 0 && cfg.pool[POOL_API].workers == 5,
 	    "environment overrides the file");
 	setenv("CEXUP_WORKERS", "five", 1);
 	ok(config_load(&cfg, path, err, sizeof(err)) == -1 &&
 	    strstr(err, "workers") != NULL, "bad env value named: %s", err);
 	unsetenv("CEXUP_WORKERS");
+
+	write_config("auth_listen =\nworkers = 0\n");
+	ok(config_load(&cfg, path, err, sizeof(err)) == 0 &&
+	    !config_pool_on(&cfg, POOL_AUTH), "empty auth_listen: one pool");
+	ok(cfg.pool[POOL_API].workers >= 4,
+	    "one pool keeps four workers per CPU (at least 4)");
+	write_config("auth_listen = unix:/run/cexup-api/cexup-api.sock\n");
+	ok(config_load(&cfg, path, err, sizeof(err)) == -1 &&
+	    strstr(err, "auth_listen") != NULL,
+	    "auth pool on the api socket refused: %s", err);
+	write_config("auth_listen = nowhere\n");
+	ok(config_load(&cfg, path, err, sizeof(err)) == -1 &&
+	    strstr(err, "auth_listen") != NULL, "bad auth_listen named: %s",
+	    err);
 
 	write_config("wokers = 3\n");
 	ok(config_load(&cfg, path, err, sizeof(err)) == -1 &&
