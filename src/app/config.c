@@ -61,6 +61,7 @@ static const struct key_spec keys[] = {
 	NUM_IN(K_INT, "auth_workers", pool[POOL_AUTH].workers, 0, 512, "0"),
 	NUM_IN(K_LONG, "auth_max_requests", pool[POOL_AUTH].max_requests, 0,
 	    100000000, "10000"),
+	NUM(K_INT, auth_nice, 0, 19, "10"),
 	NUM(K_OCTAL, listen_mode, 0, 0777, "0660"),
 	NUM(K_INT, listen_backlog, 1, 65535, "511"),
 	NUM(K_INT, drain_timeout, 1, 3600, "20"),

@@ -48,6 +48,7 @@ struct config {
 	char		path[PATH_MAX];		/* file this came from, or "" */
 
 	struct pool_config pool[POOL_MAX];	/* [POOL_API] always runs */
+	int		auth_nice;		/* auth workers' nice(2) value */
 	int		listen_mode;		/* unix socket permissions */
 	int		listen_backlog;
 	int		drain_timeout;		/* seconds */

@@ -13,6 +13,7 @@
  */
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -143,9 +144,18 @@ worker_main(const struct worker_args *args)
 	int rc, ep;
 
 	log_set_role(args->pool == POOL_AUTH ? "worker auth" : "worker api");
-	/* ps, top and the tests tell the pools apart (15 bytes at most). */
-	if (args->pool == POOL_AUTH)
+	/*
+	 * ps, top and the tests tell the pools apart (15 bytes at most).
+	 * Hashing is the one CPU-bound work: at a lower priority it yields
+	 * a core to the catalog and to nginx at once, and still takes every
+	 * idle cycle (php-fpm's process.priority).
+	 */
+	if (args->pool == POOL_AUTH) {
 		(void)prctl(PR_SET_NAME, "cexup-api-auth");
+		if (cfg->auth_nice > 0 && setpriority(PRIO_PROCESS, 0,
+		    cfg->auth_nice) == -1)
+			log_warn("setpriority %d", cfg->auth_nice);
+	}
 	install_signals();
 	board = metrics_worker(args->metrics, args->place);
 	metrics_worker_claim(board, args->pool);

@@ -48,16 +48,32 @@ my $b5 = $after->{'cexup_request_duration_seconds_bucket{route="/api/login",le="
 ok($b1 <= $b5, 'buckets are cumulative');
 is($b1, 0, 'a login (one Argon2id verification) never takes under 1 ms');
 
-# Worker restarts are counted by the master in the same shared memory.
-my ($victim) = $t->worker_pids;
-my $restarts = $after->{cexup_worker_restarts_total} // 0;
+# The scoreboard: workers per pool and stage.  This request's own worker
+# is busy (running), the other two api workers idle; the auth worker idle.
+is($after->{'cexup_workers_busy{pool="api"}'}, 1,
+    'one api worker busy: the one answering');
+is($after->{'cexup_workers_idle{pool="api"}'}, 2, 'two api workers idle');
+is($after->{'cexup_workers_idle{pool="auth"}'}, 1, 'the auth worker idle');
+is($after->{'cexup_workers{pool="api",stage="running"}'}, 1,
+    'stage running for the busy one');
+
+# Worker restarts are counted by the master in the same shared memory, per
+# pool.
+my $api_restarts = 'cexup_worker_restarts_total{pool="api"}';
+my $auth_restarts = 'cexup_worker_restarts_total{pool="auth"}';
+my ($victim) = $t->worker_pids('auth');
+my $restarts = $after->{$auth_restarts} // 0;
 kill 'KILL', $victim;
-ok($t->wait_until(10, sub { scalar(grep { $_ != $victim } $t->worker_pids)
-    == 3 }), 'the killed worker was replaced');
+ok($t->wait_until(10, sub { scalar(grep { $_ != $victim }
+    $t->worker_pids('auth')) == 1 }), 'the killed auth worker was replaced');
 my (undef, $later) = metrics($t);
-is($later->{cexup_worker_restarts_total}, $restarts + 1,
-    'the restart is counted');
-ok(($later->{cexup_worker_starts_total} // 0) >= 4, 'worker starts counted');
+is($later->{$auth_restarts}, $restarts + 1,
+    'the restart is counted in the auth pool');
+is($later->{$api_restarts}, $after->{$api_restarts} // 0,
+    'and not in the api pool');
+ok(($later->{'cexup_worker_starts_total{pool="api"}'} // 0) >= 3 &&
+    ($later->{'cexup_worker_starts_total{pool="auth"}'} // 0) >= 2,
+    'worker starts counted per pool');
 unlike($res->{body}, qr/password|token|secret/i,
     'nothing sensitive in the metrics');
 $t->stop;

@@ -20,7 +20,8 @@ SKIP: {
 	skip 'systemd-analyze not installed', 4
 	    unless -x '/usr/bin/systemd-analyze';
 	my $dir = tempdir('cexup-units-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-	for my $unit (qw(cexup-api.service cexup-api.socket)) {
+	for my $unit (qw(cexup-api.service cexup-api.socket
+	    cexup-api-auth.socket)) {
 		open my $in, '<', "$src/systemd/$unit.in" or die "$unit.in: $!";
 		local $/;
 		my $text = <$in>;
@@ -34,7 +35,7 @@ SKIP: {
 	# Documentation=man:cexup-api(8) is checked against our man pages.
 	local $ENV{MANPATH} = "$src/man:" . ($ENV{MANPATH} // '');
 	my $man = -x '/usr/bin/man' ? '--man=yes' : '--man=no';
-	my $out = `systemd-analyze verify $man $dir/cexup-api.socket $dir/cexup-api.service 2>&1`;
+	my $out = `systemd-analyze verify $man $dir/cexup-api.socket $dir/cexup-api-auth.socket $dir/cexup-api.service 2>&1`;
 	is($?, 0, 'systemd-analyze verify exits 0');
 	is($out, '', 'systemd-analyze verify prints nothing') or diag($out);
 	my $sec = `systemd-analyze security --offline=yes $dir/cexup-api.service 2>&1`;
@@ -47,7 +48,7 @@ SKIP: {
 
 # ---- socket activation and sd_notify ----
 SKIP: {
-	skip 'systemd-socket-activate not installed', 10
+	skip 'systemd-socket-activate not installed', 11
 	    unless -x '/usr/bin/systemd-socket-activate';
 	my $ndir = tempdir('cexup-notify-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 	my $nsock = IO::Socket::UNIX->new(Type => SOCK_DGRAM,
@@ -74,15 +75,22 @@ SKIP: {
 	# apply SocketMode=; here a short-lived helper chmods it.
 	my $t = CexupTest->new(
 		env => { NOTIFY_SOCKET => "$ndir/notify" },
+		# Two sockets named as the units name them (FileDescriptorName=),
+		# the auth pool's first: the master must go by name, not order.
 		wrapper => [ '/bin/sh', '-c',
-		    '(while [ ! -S "$1" ]; do sleep 0.01; done; chmod 666 "$1") & '
-		    . 'exec /usr/bin/systemd-socket-activate -E NOTIFY_SOCKET -l "$@"',
-		    'sh', '%SOCKET%' ],
+		    '(while [ ! -S "$1" ] || [ ! -S "$2" ]; do sleep 0.01; done; '
+		    . 'chmod 666 "$1" "$2") & '
+		    . 'a=$1; b=$2; shift 2; '
+		    . 'exec /usr/bin/systemd-socket-activate -E NOTIFY_SOCKET '
+		    . '-l "$b" -l "$a" --fdname=auth:api "$@"',
+		    'sh', '%SOCKET%', '%AUTH_SOCKET%' ],
 	);
 	my $res = $t->request('GET', '/api/health');
 	is($res->{status}, 200, 'served through the inherited socket');
-	like($t->server_log, qr/listening on .*\(socket activation\)/,
-	    'the master took the socket from LISTEN_FDS');
+	like($t->server_log, qr/api pool: .* on \S+cexup-api\.sock \(socket activation\)/,
+	    'the api pool took its socket from LISTEN_FDS');
+	like($t->server_log, qr/auth pool: .* on \S+cexup-api-auth\.sock \(socket activation\)/,
+	    'the auth pool took its socket from LISTEN_FDS');
 	my ($email, $password) = $t->register_user;
 	is($t->request('POST', '/api/login', json => { email => $email,
 	    password => $password })->{status}, 200, 'a login works');

@@ -1,13 +1,14 @@
-# Supervision never empties the pool (issue #9 point 3): workers killed
+# Supervision never empties a pool (issue #9 point 3): workers killed
 # while serving (the OOM killer, a request that crashes its worker) are
 # replaced at once, rate-capped but never backed off; only workers that fail
 # before they are ready (configuration, key file) back off.
 #
-# 1. Under light load (GET /api/health and /api/ready in a loop), SIGKILL a
-#    random worker every 0.5 s for 20 s while sampling the master's live
-#    (non-zombie) children every 0.1 s: the longest stretch with no live
-#    worker stays under 1 s, nearly every request is answered 200 and the
-#    pool is back to its size within 5 s of the last kill.
+# 1. Under light load (GET /api/health, /api/ready and a login in a loop),
+#    SIGKILL a random worker of either pool every 0.5 s for 20 s while
+#    sampling the master's live (non-zombie) children of each pool every
+#    0.1 s: in each pool the longest stretch with no live worker stays
+#    under 1 s, nearly every request is answered and both pools are back
+#    to their sizes within 5 s of the last kill.
 # 2. With the key file broken, a killed worker's replacements fail before
 #    ready: they back off (few attempts in 3 s), the other workers keep
 #    serving, the master keeps running, and the pool refills once the file
@@ -24,15 +25,19 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 use CexupTest;
 
-my $WORKERS = 3;
-my $t = CexupTest->new(config => { workers => $WORKERS,
-    lockout_threshold => 1000 },
+my %SIZE = (api => 3, auth => 2);
+my $WORKERS = $SIZE{api} + $SIZE{auth};
+my $t = CexupTest->new(config => { workers => $SIZE{api},
+    auth_workers => $SIZE{auth}, lockout_threshold => 1000 },
     nginx_log_ignore => qr/connect\(\) to unix:\S+ failed/);
 my $master = $t->master_pid;
+my ($email, $password) = $t->register_user;
 
 # Live workers: the master's children that are not zombies (pgrep -P also
-# lists a killed worker the master has not reaped yet).
+# lists a killed worker the master has not reaped yet), of one pool (auth
+# workers are named cexup-api-auth) or of both (undef).
 sub live_workers {
+	my ($pool) = @_;
 	my @pids;
 	opendir my $d, '/proc' or die "/proc: $!";
 	for my $p (grep { /^\d+$/ } readdir $d) {
@@ -40,15 +45,19 @@ sub live_workers {
 		my $stat = <$fh> // next;
 		close $fh;
 		# pid (comm) state ppid ...; comm may hold spaces or parentheses.
-		next unless $stat =~ /\)\s+(\S)\s+(\d+)/;
-		push @pids, $p if $2 == $master && $1 ne 'Z';
+		next unless $stat =~ /^\d+ \((.*)\)\s+(\S)\s+(\d+)/s;
+		next unless $3 == $master && $2 ne 'Z';
+		my $of = $1 eq 'cexup-api-auth' ? 'auth' : 'api';
+		push @pids, $p if !defined $pool || $pool eq $of;
 	}
 	closedir $d;
 	return sort { $a <=> $b } @pids;
 }
-sub n_live { my @l = live_workers(); scalar @l }
+sub n_live { my @l = live_workers(@_); scalar @l }
+sub pools_full { n_live('api') == $SIZE{api} && n_live('auth') == $SIZE{auth} }
 
-is(n_live(), $WORKERS, "$WORKERS workers running");
+is(n_live('api'), $SIZE{api}, "$SIZE{api} api workers running");
+is(n_live('auth'), $SIZE{auth}, "$SIZE{auth} auth workers running");
 
 # ---- 1. kill loop under load
 my $stopfile = $t->tmpdir . '/stop-client';
@@ -59,50 +68,67 @@ if (!$client) {
 	$out->autoflush(1);
 	my $i = 0;
 	until (-e $stopfile) {
-		my $path = $i++ % 2 ? '/api/ready' : '/api/health';
+		my $k = $i++ % 3;
 		my $t0 = time;
-		my $r = $t->request('GET', $path, timeout => 10);
+		my ($path, $r);
+		if ($k == 2) {
+			$path = '/api/login';
+			$r = $t->request('POST', $path, timeout => 10,
+			    json => { email => $email, password => $password });
+		} else {
+			$path = $k ? '/api/ready' : '/api/health';
+			$r = $t->request('GET', $path, timeout => 10);
+		}
 		printf {$out} "%d %.3f %s\n", $r->{status}, time - $t0, $path;
 	}
 	POSIX::_exit(0);
 }
 
-my ($kills, $samples, $zero_samples, $worst_gap) = (0, 0, 0, 0);
-my ($zero_since, $min_live) = (undef, $WORKERS);
+my ($kills, $samples) = (0, 0);
+my (%zero_samples, %worst_gap, %zero_since, %min_live);
+%min_live = %SIZE;
 my $start = time;
 my $next_kill = $start + 0.5;
 while ((my $now = time) < $start + 20) {
-	my @live = live_workers();
+	my %live = map { $_ => [ live_workers($_) ] } keys %SIZE;
 	if ($now - $start >= 0.5) {
 		$samples++;
-		$min_live = @live if @live < $min_live;
-		if (@live) {
-			undef $zero_since;
-		} else {
-			$zero_samples++;
-			$zero_since //= $now;
-			$worst_gap = $now - $zero_since
-			    if $now - $zero_since > $worst_gap;
+		for my $pool (keys %SIZE) {
+			my $n = @{ $live{$pool} };
+			$min_live{$pool} = $n if $n < $min_live{$pool};
+			if ($n) {
+				delete $zero_since{$pool};
+				next;
+			}
+			$zero_samples{$pool}++;
+			$zero_since{$pool} //= $now;
+			my $gap = $now - $zero_since{$pool};
+			$worst_gap{$pool} = $gap
+			    if $gap > ($worst_gap{$pool} // 0);
 		}
 	}
-	if ($now >= $next_kill && @live) {
-		my $victim = $live[int rand @live];
+	my @all = map { @$_ } values %live;
+	if ($now >= $next_kill && @all) {
+		my $victim = $all[int rand @all];
 		$kills++ if kill 'KILL', $victim;
 		$next_kill += 0.5;
 	}
 	sleep 0.1;
 }
 my $loop_end = time;
-diag(sprintf '%d kills in %.1f s; %d samples, %d with no live worker, '
-    . 'longest stretch with none %.2f s, fewest live %d', $kills,
-    $loop_end - $start, $samples, $zero_samples, $worst_gap, $min_live);
-
+for my $pool (sort keys %SIZE) {
+	diag(sprintf '%s pool: %d samples, %d with no live worker, longest '
+	    . 'stretch with none %.2f s, fewest live %d', $pool, $samples,
+	    $zero_samples{$pool} // 0, $worst_gap{$pool} // 0,
+	    $min_live{$pool});
+	cmp_ok($worst_gap{$pool} // 0, '<', 1.0,
+	    "the $pool pool is never 1 s or more without a live worker");
+}
+diag(sprintf '%d kills in %.1f s', $kills, $loop_end - $start);
 cmp_ok($kills, '>=', 30, 'at least 30 workers were killed');
-cmp_ok($worst_gap, '<', 1.0,
-    'never 1 s or more without a live worker');
 
-my $refilled = $t->wait_until(5, sub { n_live() == $WORKERS });
-ok($refilled, "back to $WORKERS workers within 5 s of the last kill")
+my $refilled = $t->wait_until(5, \&pools_full);
+ok($refilled, "both pools back to size within 5 s of the last kill")
     or diag('live now: ' . join ' ', live_workers());
 diag(sprintf 'refilled %.2f s after the loop', time - $loop_end);
 
@@ -124,10 +150,12 @@ close $in;
 my $failed = $n - ($by_status{200} // 0);
 diag(sprintf '%d requests: %s; slowest %.2f s', $n, join(', ',
     map { "$by_status{$_} x $_" } sort keys %by_status), $slowest);
-cmp_ok($n, '>=', 100, 'the client made at least 100 requests');
+# A third are logins (a hash each, and an auth worker being replaced
+# computes its dummy hash first): far fewer than health checks.
+cmp_ok($n, '>=', 40, 'the client made at least 40 requests');
 # A request whose worker is killed under it is a 502 (nginx does not retry
 # a request it has sent); the client has one request in flight on one of
-# three workers, so only some kills can hit it.  No request may wait for a
+# five workers, so only some kills can hit it.  No request may wait for a
 # worker: no 504, nothing slower than 2 s.
 cmp_ok($failed, '<=', int($kills / 4),
     'at most one failed request for every four kills');
@@ -151,10 +179,10 @@ my $deaths = () = substr($t->server_log, $log_before) =~
     /replacing it at once|failed before ready/g;
 diag("killed every live worker every 50 ms for 2 s: $burst_kills kills, "
     . "$deaths deaths logged");
-# 3 running + 4 in the bucket + 4/s for 2 s, and a little slack.
-cmp_ok($deaths, '<=', 16, 'at most 16 workers started and died in 2 s');
-ok($t->wait_until(2, sub { n_live() == $WORKERS }),
-    "the pool refills to $WORKERS within 2 s of the burst")
+# 5 running + 5 in the bucket + 5/s for 2 s, and a little slack.
+cmp_ok($deaths, '<=', 24, 'at most 24 workers started and died in 2 s');
+ok($t->wait_until(2, \&pools_full),
+    "both pools refill within 2 s of the burst")
     or diag('live now: ' . join ' ', live_workers());
 ok($t->wait_until(5, sub { $t->request('GET', '/api/ready')->{status}
     == 200 }), 'ready after the burst');
@@ -169,7 +197,7 @@ print $kf "broken-line-without-secret\n";
 close $kf;
 
 $log_before = length $t->server_log;
-my @before = live_workers();
+my @before = live_workers('api');
 my $victim = $before[0];
 ok(kill('KILL', $victim), "SIGKILL worker $victim with the key file broken");
 sleep 3;
@@ -179,16 +207,17 @@ diag("$attempts replacements failed before ready in 3 s");
 cmp_ok($attempts, '>=', 2, 'the replacement is retried');
 cmp_ok($attempts, '<=', 8, 'with backoff: at most 8 attempts in 3 s');
 ok($t->master_alive, 'the master keeps running');
-is(n_live(), $WORKERS - 1,
-    'the other workers keep running');
+is(n_live('api'), $SIZE{api} - 1,
+    'the other api workers keep running');
+is(n_live('auth'), $SIZE{auth}, 'the auth pool is left alone');
 my @st = map { $t->request('GET', '/api/health')->{status} } 1 .. 6;
 is(scalar(grep { $_ == 200 } @st), 6, 'and keep serving') or diag("@st");
 
 open $kf, '>', $keys or die;
 print $kf $good_keys;
 close $kf;
-ok($t->wait_until(10, sub { n_live() == $WORKERS }),
-    "the pool refills to $WORKERS once the key file is repaired")
+ok($t->wait_until(10, \&pools_full),
+    "the api pool refills once the key file is repaired")
     or diag('live now: ' . join ' ', live_workers());
 is($t->request('GET', '/api/ready')->{status}, 200, 'ready again');
 is($t->master_pid, $master, 'same master throughout');

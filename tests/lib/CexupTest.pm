@@ -391,8 +391,10 @@ sub _load_demo {
 sub _start_server {
 	my ($self) = @_;
 	# opt wrapper => [cmd, args...]: run the server under it (valgrind).
-	# %SOCKET% and %TMP% in its words stand for this instance's paths.
+	# %SOCKET%, %AUTH_SOCKET% and %TMP% in its words stand for this
+	# instance's paths.
 	my @wrapper = map { (my $w = $_) =~ s/%SOCKET%/$self->{socket}/g;
+	    $w =~ s/%AUTH_SOCKET%/$self->{auth_socket}/g;
 	    $w =~ s/%TMP%/$self->{tmp}/g; $w } @{ $self->{opt}{wrapper} // [] };
 	$self->{server_pid} = $self->_spawn("$self->{tmp}/server.log",
 	    $self->_server_env, @wrapper, $self->{bin}, '-c',
@@ -677,6 +679,15 @@ sub _wait_healthy {
 			$self->_setup_failed('cexup-api serve exited with status '
 			    . ($self->{server_status} >> 8) . ' during start-up')
 			    unless $self->master_alive;
+			sleep 0.05;
+			next;
+		}
+		# Every pool, not only the one /api/health reaches: a request
+		# for a pool still starting would wait in its backlog.
+		my $log = $self->server_log;
+		my $pools_ready = $log =~ /api pool ready/ && (!$self->has_auth_pool
+		    || $log =~ /auth pool ready/);
+		unless ($pools_ready) {
 			sleep 0.05;
 			next;
 		}
