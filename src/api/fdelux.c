@@ -123,6 +123,8 @@ handle_fdelux_register(struct request *req, struct response *resp)
 		    REGISTER_DETAILS, &fe);
 		return;
 	}
+	if (request_hash_too_late(req, resp))
+		return;
 
 	/* Cheap check first, so a taken email costs no Argon2 work. */
 	params[0] = email;

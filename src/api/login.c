@@ -121,6 +121,8 @@ login_run(struct request *req, struct response *resp, enum login_route route,
 	enum db_status st;
 	PGresult *res;
 
+	if (request_hash_too_late(req, resp))
+		return;
 	request_caller(req, &caller);
 	params[0] = identifier;
 	params[1] = throttle_key(req->arena, 0, identifier);

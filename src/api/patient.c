@@ -159,6 +159,8 @@ handle_patient_register(struct request *req, struct response *resp)
 		response_invalid(resp, &fe);
 		return;
 	}
+	if (request_hash_too_late(req, resp))
+		return;
 
 	/* Cheap check first, so a taken name costs no Argon2 work. */
 	if (respond_if_taken(req, resp, username, email))

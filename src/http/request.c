@@ -7,9 +7,11 @@
 #include "app/config.h"
 #include "auth/caller.h"
 #include "core/arena.h"
+#include "core/metrics.h"
 #include "core/util.h"
 #include "core/validate.h"
 #include "http/request.h"
+#include "http/response.h"
 
 static int
 hex_value(int c)
@@ -139,4 +141,14 @@ request_hash_wait_ms(const struct request *req)
 	if (req->started_ms > 0)
 		left -= monotonic_ms() - req->started_ms;
 	return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
+}
+
+bool
+request_hash_too_late(struct request *req, struct response *resp)
+{
+	if (request_hash_wait_ms(req) > 0)
+		return false;
+	metrics_add(req->app->passwords.busy_counter, 1);
+	response_busy(resp);
+	return true;
 }

@@ -7,10 +7,12 @@
 #ifndef CEXUP_REQUEST_H
 #define CEXUP_REQUEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct arena;
+struct response;
 struct app;
 struct auth_caller;
 struct json_value;
@@ -61,6 +63,13 @@ struct request {
  * hash.
  */
 int		request_hash_wait_ms(const struct request *);
+/*
+ * True when that is already spent: the request has been answered 503
+ * (counted as a hash refusal) before any database work, so that a refusal
+ * under a flood costs next to nothing.  Handlers that hash call it once
+ * their input is valid.
+ */
+bool		request_hash_too_late(struct request *, struct response *);
 
 /*
  * Value of query parameter `name`, percent-decoded ('+' is a space), in the

@@ -21,6 +21,7 @@ use warnings;
 use POSIX ();
 use Test::More;
 use Time::HiRes qw(sleep time);
+use HTTP::Tiny;
 use CexupTest qw(json_decode);
 
 my $t = CexupTest->new(config => { workers => 0, auth_workers => 0,
@@ -49,12 +50,21 @@ sub flood {
 			POSIX::nice(19);
 			open my $fh, '>>', "$out.$c" or POSIX::_exit(1);
 			$fh->autoflush(1);
+			# One kept-alive connection per client, as an app keeps
+			# one: a new TLS handshake for every instant 503 would
+			# measure the load generator, not the server.
+			my $http = HTTP::Tiny->new(keep_alive => 1,
+			    timeout => 40, verify_SSL => 0, SSL_options => {
+			    SSL_verify_mode => 0 });
+			my $body = CexupTest::json_encode({ email => $email,
+			    password => $password });
 			while (time < $until) {
 				my $t0 = time;
-				my $r = $t->request('POST', '/api/login',
-				    timeout => 40, json => { email => $email,
-				    password => $password });
-				my $j = eval { json_decode($r->{body}) };
+				my $r = $http->request('POST',
+				    $t->base_url . '/api/login', { content => $body,
+				    headers => { 'Content-Type' =>
+				    'application/json' } });
+				my $j = eval { json_decode($r->{content}) };
 				printf {$fh} "%d %.3f %s %d\n", $r->{status},
 				    time - $t0,
 				    $r->{headers}{'retry-after'} // '-',
@@ -150,7 +160,8 @@ for (split /\n/, substr($t->server_log, $log_at)) {
 	push @served, $3 if $1 == 200;
 }
 cmp_ok(scalar(@refused), '>', 0, 'refusals are in the server log');
-is(scalar(grep { $_ < $hash_wait } @refused), 0,
+# (Both clocks count whole milliseconds: 2 ms of rounding.)
+is(scalar(grep { $_ < $hash_wait - 2 } @refused), 0,
     'each refused login had waited at least hash_wait_ms');
 is(scalar(grep { $_ >= $hash_wait } @served), 0,
     'each served login had been queued less than hash_wait_ms');

@@ -682,22 +682,26 @@ sub _wait_healthy {
 			sleep 0.05;
 			next;
 		}
-		# Every pool, not only the one /api/health reaches: a request
-		# for a pool still starting would wait in its backlog.
-		my $log = $self->server_log;
-		my $pools_ready = $log =~ /api pool ready/ && (!$self->has_auth_pool
-		    || $log =~ /auth pool ready/);
-		unless ($pools_ready) {
-			sleep 0.05;
+		$last = $self->request('GET', '/api/health');
+		if ($last->{status} != 200) {
+			$self->_setup_failed('cexup-api serve exited with '
+			    . 'status ' . ($self->{server_status} >> 8)
+			    . ' during start-up') unless $self->master_alive;
+			sleep 0.1;
 			next;
 		}
-		$last = $self->request('GET', '/api/health');
-		return if $last->{status} == 200;
-		if (!$self->master_alive) {
-			$self->_setup_failed('cexup-api serve exited with status '
-			    . ($self->{server_status} >> 8) . ' during start-up');
+		# Every pool, not only the one /api/health reaches: a request
+		# for a pool still starting would wait in its backlog.  (The
+		# request above comes first: under systemd-socket-activate the
+		# first connection starts the server.)
+		until ($self->server_log =~ /api pool ready/ &&
+		    (!$self->has_auth_pool ||
+		    $self->server_log =~ /auth pool ready/)) {
+			$self->_setup_failed('not every pool got ready')
+			    if time > $deadline;
+			sleep 0.05;
 		}
-		sleep 0.1;
+		return;
 	}
 	$self->_setup_failed("GET /api/health did not answer 200 within the "
 	    . "start-up timeout (last: $last->{status} $last->{body})");
