@@ -31,6 +31,7 @@
 #include "core/db.h"
 #include "core/log.h"
 #include "server/app_setup.h"
+#include "server/fcgi_guard.h"
 #include "server/fcgi_io.h"
 #include "server/master.h"
 #include "server/worker.h"
@@ -188,7 +189,7 @@ worker_main(const struct config *cfg, int listen_fd, int status_fd,
 		 * the backlog would strand it until the next connection
 		 * wakes someone (a 504 during a reload).
 		 */
-		rc = FCGX_Accept_r(&fcgi);
+		rc = fcgi_guard_accept(&fcgi, listen_fd);
 		if (rc < 0) {
 			/* Another worker won the race, or the peer left. */
 			if (rc == -EAGAIN || rc == -EWOULDBLOCK ||
