@@ -47,7 +47,9 @@ on_stop(int signo)
 
 	(void)signo;
 	stop_requested = 1;
-	FCGX_ShutdownPending();
+	/* Not FCGX_ShutdownPending(): it makes libfcgi fail every later
+	 * read, so the request being read (or just accepted by fcgi_guard)
+	 * would be lost instead of completed. */
 	(void)write(wake_pipe[1], &c, 1);
 	errno = saved_errno;
 }
