@@ -180,6 +180,7 @@ fcgi_guard_check(const unsigned char *buf, size_t len,
 
 /* ---- the worker's side */
 
+static const char		peer_left[] = "closed by the peer";
 static unsigned char		head[FCGI_GUARD_MAX_HEAD];
 static struct timespec		deadline;
 static volatile sig_atomic_t	input_fd = -1;
@@ -256,7 +257,7 @@ wait_for_head(int fd, struct fcgi_guard_result *r, size_t *seen)
 	for (;;) {
 		n = recv(fd, head, sizeof(head), MSG_PEEK | MSG_DONTWAIT);
 		if (n == 0) {
-			verdict(r, FCGI_GUARD_INVALID, "closed by the peer");
+			verdict(r, FCGI_GUARD_INVALID, peer_left);
 			return;
 		}
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
@@ -313,10 +314,18 @@ fcgi_guard_accept(FCGX_Request *fcgi, int listen_fd)
 	set_deadline();
 	wait_for_head(fd, &r, &seen);
 	if (r.verdict != FCGI_GUARD_COMPLETE) {
-		/* Sizes only: the bytes are the peer's. */
-		log_warnx("FastCGI connection closed: %s (%zu bytes received, "
-		    "%zu bytes of params declared, %zu params)", r.reason,
-		    seen, r.params_bytes, r.pairs);
+		/*
+		 * No byte at all is nginx closing a kept connection, or a
+		 * port probe.  Otherwise sizes only: the bytes are the peer's.
+		 */
+		if (r.reason == peer_left && seen == 0)
+			log_debug("FastCGI connection closed by the peer "
+			    "before a request");
+		else
+			log_warnx("FastCGI connection closed: %s (%zu bytes "
+			    "received, %zu bytes of params declared, %zu "
+			    "params)", r.reason, seen, r.params_bytes,
+			    r.pairs);
 		close(fd);
 		fcgi->ipcFd = -1;
 		fcgi->keepConnection = 0;

@@ -144,6 +144,17 @@ for my $m (@malformed) {
 is_deeply([ $t->worker_pids ], \@workers, 'no worker died');
 unlike($t->server_log, qr/DOCUMENT_URI=x|FCGI_MPXS/,
     'the log names no param of a refused request');
+# A client that connects and leaves without a byte (nginx closing a kept
+# connection, a port probe) is no warning.
+{
+	my $before = () = $t->server_log =~ /FastCGI connection closed/g;
+	my $c = FcgiClient->connect($sock);
+	$c->close;
+	ok($direct_health->(), 'a connection closed without a byte: the next '
+	    . 'is served');
+	my $after = () = $t->server_log =~ /FastCGI connection closed/g;
+	is($after, $before, '  and it is not logged as a warning');
+}
 
 # ---- more half-sent connections than workers
 {
@@ -177,6 +188,11 @@ unlike($t->server_log, qr/DOCUMENT_URI=x|FCGI_MPXS/,
 	diag(sprintf 'served after %.2f s', $served);
 	for my $h (@conns) {
 		my ($name, $c) = @$h;
+		if ($name eq 'a body that stops') {
+			my $r = $c->read_response(DEADLINE + SLACK);
+			ok($r && $r->{status} == 400, "$name: answered 400 at "
+			    . 'the deadline') or diag(explain $r);
+		}
 		# The last one waits for a worker, then has its own deadline.
 		my $s = seconds_to_close($c, 2 * DEADLINE + SLACK, $start);
 		ok(defined $s, "$name: closed by the server")
