@@ -7,7 +7,7 @@
 # (the only change it ever makes to the checkout).  The targets are built
 # from a copy of the checkout in the work directory.
 #
-# Usage: scripts/fuzz.sh [json|token|query|avatar|import ...]
+# Usage: scripts/fuzz.sh [json|token|query|avatar|import|fcgi ...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
@@ -16,7 +16,7 @@ src=$(cd "$here/.." && pwd)
 
 seconds=${FUZZ_SECONDS:-60}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(json token query avatar import)
+[ ${#targets[@]} -gt 0 ] || targets=(json token query avatar import fcgi)
 
 # shellcheck disable=SC2086
 ensure_packages $BUILD_PACKAGES $FUZZ_PACKAGES

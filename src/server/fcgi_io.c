@@ -16,6 +16,7 @@
 #include "http/dispatch.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "server/fcgi_guard.h"
 #include "server/fcgi_io.h"
 
 /* Params die at the next accept: copy every one we use into the arena. */
@@ -41,15 +42,17 @@ read_body(void *ctx, char *buf, size_t len)
 
 	metrics_worker_stage(r->board, METRICS_STAGE_READING);
 	/* FCGX_GetStr takes an int and returns short at the end of stdin. */
+	fcgi_guard_input_begin();
 	while (got < len) {
 		chunk = len - got > 65536 ? 65536 : (int)(len - got);
 		n = FCGX_GetStr(buf + got, chunk, r->fcgi->in);
 		if (n <= 0)
-			return -1;
+			break;
 		got += (size_t)n;
 	}
+	fcgi_guard_input_end();
 	metrics_worker_stage(r->board, METRICS_STAGE_RUNNING);
-	return 0;
+	return got < len ? -1 : 0;
 }
 
 /*
@@ -239,7 +242,8 @@ fcgi_handle(struct app *app, FCGX_Request *fcgi)
  * closing.  Reading what is left of stdin here removes the risk instead
  * (nginx sends nothing after the end of stdin; its request body is bounded
  * by client_max_body_size), so the connection is closed at once.  On a
- * read error the lingering close stays.
+ * read error the lingering close stays, bounded by the request's deadline
+ * (fcgi_guard.h), as the drain is.
  */
 void
 fcgi_finish(FCGX_Request *fcgi)
@@ -247,14 +251,19 @@ fcgi_finish(FCGX_Request *fcgi)
 	char trash[4096];
 
 	if (fcgi->in != NULL) {
+		fcgi_guard_input_begin();
 		while (FCGX_GetStr(trash, (int)sizeof(trash), fcgi->in) > 0)
 			continue;
 		/* Detached: libfcgi closes without shutdown() and waiting. */
 		if (FCGX_HasSeenEOF(fcgi->in) == EOF &&
-		    FCGX_GetError(fcgi->in) == 0)
+		    FCGX_GetError(fcgi->in) == 0) {
+			fcgi_guard_input_end();
 			(void)FCGX_Detach(fcgi);
-		else
+		} else
 			(void)FCGX_Attach(fcgi);
 	}
+	/* Still armed after a failed read: the deadline also ends the
+	 * lingering close, which a peer sending a byte every 2 s prolongs. */
 	FCGX_Finish_r(fcgi);
+	fcgi_guard_input_end();
 }

@@ -33,6 +33,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "server/app_setup.h"
+#include "server/fcgi_guard.h"
 #include "server/fcgi_io.h"
 #include "server/master.h"
 #include "server/worker.h"
@@ -48,7 +49,9 @@ on_stop(int signo)
 
 	(void)signo;
 	stop_requested = 1;
-	FCGX_ShutdownPending();
+	/* Not FCGX_ShutdownPending(): it makes libfcgi fail every later
+	 * read, so the request being read (or just accepted by fcgi_guard)
+	 * would be lost instead of completed. */
 	(void)write(wake_pipe[1], &c, 1);
 	errno = saved_errno;
 }
@@ -210,7 +213,7 @@ worker_main(const struct worker_args *args)
 		 * the backlog would strand it until the next connection
 		 * wakes someone (a 504 during a reload).
 		 */
-		rc = FCGX_Accept_r(&fcgi);
+		rc = fcgi_guard_accept(&fcgi, listen_fd);
 		if (rc < 0) {
 			/* Another worker won the race, or the peer left. */
 			if (rc == -EAGAIN || rc == -EWOULDBLOCK ||
