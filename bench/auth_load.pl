@@ -84,7 +84,14 @@ sub run_point {
 	return $r;
 }
 
+sub loadavg {
+	open my $fh, '<', '/proc/loadavg' or return '?';
+	my ($one) = split ' ', scalar <$fh>;
+	return $one;
+}
+
 my @rows;
+my $load_before = loadavg();
 for my $route (@routes) {
 	for my $c (@conns) {
 		push @rows, [ $route, $c, run_point($route, $c) ];
@@ -93,6 +100,7 @@ for my $route (@routes) {
 		    ($t->request('GET', '/api/health')->{status} // 0) == 200 });
 	}
 }
+my $load_after = loadavg();
 my $users = $t->psql('SELECT count(*) FROM users');
 my $worker_count = scalar $t->worker_pids;
 $t->stop;
@@ -100,6 +108,10 @@ $t->stop;
 printf "machine: %d cores; default settings (%d workers); wrk -t2 "
     . "-d%ds --timeout 60s over TLS, closed loop\n", $cores, $worker_count,
     $duration;
+# Other work on the machine shows here (the run alone loads it to about
+# the number of connections it keeps busy).
+print "load average (1 min) before the points $load_before, after "
+    . "$load_after\n";
 print $argon2;
 printf "Argon2 ceiling: %d cores / %.2f ms (%s) = %.1f hashes/s\n\n",
     $cores, $hash_ms, defined $cpu_ms ? 'CPU time' : 'median', $ceiling;
