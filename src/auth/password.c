@@ -54,8 +54,8 @@ map_bytes(size_t size)
 
 	if (size == 0)
 		return NULL;
-	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-	    -1, 0);
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
 		return NULL;
 	work.stats.maps++;
@@ -202,8 +202,9 @@ password_hash(const struct password_params *p, const char *pw, size_t len,
 	if (rc == ARGON2_OK) {
 		/* The layout of libargon2's encode_string(), byte for byte. */
 		off = (size_t)snprintf(out, PASSWORD_HASH_MAX,
-		    "$argon2id$v=%u$m=%u,t=%u,p=%u$", (unsigned)ARGON2_VERSION_13,
-		    p->memory_kib, p->iterations, p->parallelism);
+		    "$argon2id$v=%u$m=%u,t=%u,p=%u$",
+		    (unsigned)ARGON2_VERSION_13, p->memory_kib, p->iterations,
+		    p->parallelism);
 		off += phc_b64_encode(salt, SALT_LEN, out + off);
 		out[off++] = '$';
 		phc_b64_encode(digest, HASH_LEN, out + off);

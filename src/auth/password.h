@@ -54,8 +54,8 @@ bool	password_params_valid(const struct password_params *);
 void	password_release_buffer(void);
 
 struct password_buffer_stats {
-	unsigned long	allocations;	/* hashes that asked for memory */
-	unsigned long	maps;		/* of which mapped new memory */
+	unsigned long	allocations;	/* hashes that took memory */
+	unsigned long	maps;		/* of which mapped some */
 	size_t		mapped_bytes;	/* held now (0: none) */
 };
 void	password_buffer_stats(struct password_buffer_stats *);

@@ -83,7 +83,7 @@ malformed(void)
 	argon2id_hash_encoded(1, 64, 1, PW, PWLEN, "saltsaltsaltsalt", 16, 32,
 	    good, sizeof(good));
 	salt = strchr(strstr(good, ",p="), '$');	/* "$salt$hash" */
-	tail = good + strlen("$argon2id$v=19");		/* "$m=...$salt$hash" */
+	tail = good + strlen("$argon2id$v=19");	/* "$m=...$salt$hash" */
 
 	same_verdict(good, "the original");
 	snprintf(s, sizeof(s), "$argon2id$v=19$m=064,t=01,p=1%s", salt);
@@ -225,8 +225,8 @@ main(void)
 	static const struct password_params sets[] = {
 		{ 64, 1, 1 }, { 128, 3, 1 }, { 256, 2, 4 }, { 19456, 2, 1 }
 	};
-	struct password_params bad_lanes = { 64, 1, 9 }, no_passes = { 64, 0, 1 },
-	    edge = { 64, 1, 8 };
+	struct password_params bad_lanes = { 64, 1, 9 },
+	    no_passes = { 64, 0, 1 }, edge = { 64, 1, 8 };
 	size_t i;
 
 	lazy_dummy();
