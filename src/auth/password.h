@@ -34,22 +34,43 @@ bool	password_needs_rehash(const struct password_params *, const char *stored);
 
 /*
  * A valid Argon2id hash of a random password with these parameters, made
- * once per worker: verifying against it costs what a real verification costs,
- * so unknown accounts are not revealed by timing.
+ * once per worker (password_check() makes it on the first unknown account):
+ * verifying against it costs what a real verification costs, so unknown
+ * accounts are not revealed by timing.
  */
 int	password_make_dummy(const struct password_params *,
 	    char out[PASSWORD_HASH_MAX]);
 
+/* True if libargon2 accepts these parameters (m >= 8 p, t >= 1, ...). */
+bool	password_params_valid(const struct password_params *);
+
+/*
+ * Argon2's work memory (m KiB) is one mmap'd buffer per process, mapped on
+ * the first hash and reused by every later one (grown when a stored hash
+ * asks for more).  password_release_buffer() unmaps it, returning the
+ * memory to the kernel; a later hash maps it again.  Call it when a worker
+ * leaves.
+ */
+void	password_release_buffer(void);
+
+struct password_buffer_stats {
+	unsigned long	allocations;	/* hashes that took memory */
+	unsigned long	maps;		/* of which mapped some */
+	size_t		mapped_bytes;	/* held now (0: none) */
+};
+void	password_buffer_stats(struct password_buffer_stats *);
+
 /*
  * What a worker needs to hash on the request path: the parameters, the
  * hash-slot semaphore that bounds concurrent hashes on the node, the dummy
- * hash for unknown accounts, and the counter of refusals (NULL: not
+ * hash for unknown accounts (a PASSWORD_HASH_MAX buffer, "" until
+ * password_check() first needs it), and the counter of refusals (NULL: not
  * counted).
  */
 struct password_guard {
 	const struct password_params	*params;
 	int				 slots_id;
-	const char			*dummy_hash;
+	char				*dummy_hash;
 	uint64_t			*busy_counter;
 };
 

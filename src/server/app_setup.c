@@ -1,7 +1,7 @@
 /*
  * app_setup.c - per-worker state set-up.  Everything costly (key file
- * parsing, the dummy hash, the database connection) happens here, once,
- * and never on the request path.
+ * parsing, the database connection) happens here, once, and never on the
+ * request path; the dummy hash is the exception (see password_check()).
  */
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +47,16 @@ load_keys_and_schema(const struct config *cfg, struct token_ring *ring,
 	return 0;
 }
 
+static int
+check_argon2_params(const struct config *cfg, char *err, size_t errsize)
+{
+	if (password_params_valid(&cfg->argon2))
+		return 0;
+	snprintf(err, errsize, "argon2 parameters refused by libargon2 "
+	    "(argon2_memory_kib must be >= 8 * argon2_parallelism)");
+	return -1;
+}
+
 int
 app_init(struct app *app, const struct config *cfg, int pool, int place,
     int hash_slots_id, struct metrics *metrics, char *err, size_t errsize)
@@ -65,11 +75,13 @@ app_init(struct app *app, const struct config *cfg, int pool, int place,
 	    sizeof(app->ring.audience));
 	app->ring.ttl = cfg->access_ttl;
 
-	if (password_make_dummy(&cfg->argon2, app->dummy_hash) == -1) {
-		snprintf(err, errsize, "cannot compute the dummy hash "
-		    "(argon2 parameters too large for this machine?)");
+	/*
+	 * The dummy hash is made on the first unknown-account login, not
+	 * here: hashing at start would cost every worker m KiB of Argon2
+	 * memory and a hash's CPU, also the workers that never hash.
+	 */
+	if (check_argon2_params(cfg, err, errsize) == -1)
 		return -1;
-	}
 	app->passwords.params = &cfg->argon2;
 	app->passwords.slots_id = hash_slots_id;
 	app->passwords.dummy_hash = app->dummy_hash;
@@ -98,6 +110,8 @@ app_preflight(const struct config *cfg, char *err, size_t errsize)
 	rc = load_keys_and_schema(cfg, &ring, version, sizeof(version), err,
 	    errsize);
 	token_ring_wipe(&ring);
+	if (rc == 0)
+		rc = check_argon2_params(cfg, err, errsize);
 	return rc;
 }
 
@@ -109,5 +123,6 @@ app_free(struct app *app)
 	if (app->arena != NULL)
 		arena_destroy(app->arena);
 	token_ring_wipe(&app->ring);
+	password_release_buffer();
 	memset(app, 0, sizeof(*app));
 }

@@ -11,18 +11,20 @@ struct config;
 struct metrics;
 
 /*
- * Everything costly (key file, dummy hash, database connection) happens
- * here, once, for a worker of the pool (enum pool_id) at scoreboard place
- * `place`.  metrics may be NULL.  0, or -1 with a message in err.
+ * Everything costly (key file, database connection) happens here, once,
+ * for a worker of the pool (enum pool_id) at scoreboard place `place`; no
+ * Argon2 hash is made.  metrics may be NULL.  0, or -1 with a message in
+ * err.
  */
 int	app_init(struct app *, const struct config *, int pool, int place,
 	    int hash_slots_id, struct metrics *, char *err, size_t errsize);
 /*
  * Checks what would make every worker fail with this configuration (the
- * signing keys, the migrations directory) without keeping anything.
- * 0, or -1 with a message in err.
+ * signing keys, the migrations directory, the Argon2 parameters) without
+ * keeping anything.  0, or -1 with a message in err.
  */
 int	app_preflight(const struct config *, char *err, size_t errsize);
+/* Closes, wipes and unmaps the worker's state, Argon2's buffer included. */
 void	app_free(struct app *);
 
 #endif

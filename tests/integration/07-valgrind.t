@@ -40,11 +40,18 @@ push @statuses, $t->request('POST', '/api/login',
     json => { email => $email, password => 'password123' })->{status};
 push @statuses, $t->request('POST', '/api/login',
     json => { email => $email, password => 'wrong-password' })->{status};
+# An unknown account twice: the first makes the dummy hash, the second
+# verifies against it.
+for (1 .. 2) {
+	push @statuses, $t->request('POST', '/api/login', json => {
+	    email => $t->unique_email('nobody'), password => 'password123' })
+	    ->{status};
+}
 push @statuses, $t->request('POST', '/api/login', body => '[1,2',
     headers => { 'Content-Type' => 'application/json' })->{status};
 push @statuses, $t->request('GET', '/api/nope')->{status};
 push @statuses, $t->request('GET', '/api/ready')->{status};
-is_deeply(\@statuses, [201, 200, 401, 400, 404, 200],
+is_deeply(\@statuses, [201, 200, 401, 401, 401, 400, 404, 200],
     'requests answered under valgrind');
 
 # Drive the only worker to its recycling point, then wait for its exit.

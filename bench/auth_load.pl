@@ -1,0 +1,138 @@
+#!/usr/bin/perl
+# bench/auth_load.pl - login and registration under closed-loop load through
+# nginx (TLS) at the server's DEFAULT settings (workers, hash slots, backlog,
+# max_requests as shipped), at several connection counts, beside the Argon2
+# ceiling measured in the same run (cores / one verification at the
+# configured parameters).  Counts every response by status, so a storm of
+# 503s is reported, not fatal.
+#
+# Run through bench/run-auth-load.sh (it builds and installs wrk).
+# Environment: CEXUP_BIN, ARGON2_TIME (bench/argon2_time binary), DURATION
+# (seconds per point, default 8), CONNECTIONS (default "16 64 256"),
+# ROUTES (default "login register"), VERBOSE=1 (wrk's raw output too).
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../tests/lib", "$FindBin::Bin/lib";
+use Time::HiRes qw(sleep);
+use WrkResult qw(parse_wrk);
+use CexupTest;
+
+my $duration = $ENV{DURATION} // 8;
+my @conns = split ' ', ($ENV{CONNECTIONS} // '16 64 256');
+my @routes = split ' ', ($ENV{ROUTES} // 'login register');
+my $cores = `nproc`;
+chomp $cores;
+
+# The harness's test values (workers = 2, max_requests = 1000, backlog 128)
+# are left out: the server's defaults apply.  nginx's per-address
+# limit_req (login 10r/s, register 2r/s) would turn a benchmark from one
+# address into 429s.  Raising the rate (as bench/auth.pl does) is not
+# enough past 50 connections: a burst of 256 requests in the same
+# millisecond exceeds "burst=50" at any rate.  So for this run only the two
+# routes lose their limit_req line (the zones stay declared).
+my $t = CexupTest->new(tap => 0, auth_rate => '100000r/s',
+    nginx_edit => sub {
+	my ($text) = @_;
+	my $n = $text =~
+	    s/^[ \t]*limit_req zone=cexup_(?:login|register) [^;]*;\n//mg;
+	die "bench: expected 2 limit_req lines in nginx/cexup-api.conf, "
+	    . "found $n\n" unless $n == 2;
+	return $text;
+    },
+    # Each client connection needs an upstream one too.
+    nginx_worker_connections => 2 * (sort { $b <=> $a } @conns)[0] + 64,
+    config => { workers => undef, max_requests => undef,
+	listen_backlog => undef });
+my $base = $t->base_url;
+
+my $argon2 = `"$ENV{ARGON2_TIME}" -c "@{[ $t->config_file ]}" 100`;
+# The ceiling counts the CPU time of a verification: on a shared machine the
+# wall-clock median also counts time spent waiting for a core.
+my ($median_ms) = $argon2 =~ /median ([\d.]+) ms/;
+my ($cpu_ms) = $argon2 =~ /each: ([\d.]+) ms CPU/;
+die "argon2_time failed: $argon2" unless $median_ms;
+my $hash_ms = $cpu_ms // $median_ms;
+my $ceiling = $cores * 1000 / $hash_ms;
+
+my ($email, $password, $res) =
+    $t->register_user(password => 'benchmark-password');
+die "bench: registering the login account failed: $res->{status}\n"
+    unless $res->{status} == 201;
+
+# One point: { ok_rps, s503, other (text), p50, p99, requests, errors }.
+sub run_point {
+	my ($route, $conns) = @_;
+	local $ENV{BENCH_ROUTE} = $route;
+	local $ENV{BENCH_EMAIL} = $email;
+	local $ENV{BENCH_PASSWORD} = $password;
+	# A long timeout: a request queued behind the hash slots is a slow
+	# answer to measure, not a socket error to drop from the latencies.
+	my $out = `wrk -t2 -c$conns -d${duration}s --timeout 60s --latency -s "$FindBin::Bin/wrk/auth_load.lua" "$base/api/$route" 2>&1`;
+	my $r = eval { parse_wrk($out) };
+	return { failed => 1, raw => $out } unless $r;
+	my %status = $out =~ /^status (\d+) (\d+)$/mg;
+	my $ok = 0;
+	$ok += $status{$_} for grep { /^2/ } keys %status;
+	my ($secs) = $out =~ /requests in ([\d.]+)(m?s)/;
+	$secs = $secs / 1000 if $out =~ /requests in [\d.]+ms/;
+	$r->{ok_rps} = $secs ? $ok / $secs : 0;
+	$r->{s503} = $status{503} // 0;
+	$r->{other} = join(' ', map { "$_: $status{$_}" }
+	    sort grep { !/^2/ && $_ != 503 } keys %status) || '0';
+	$r->{errors} = $r->{socket_errors} // '';
+	return $r;
+}
+
+sub loadavg {
+	open my $fh, '<', '/proc/loadavg' or return '?';
+	my ($one) = split ' ', scalar <$fh>;
+	return $one;
+}
+
+my @rows;
+my $load_before = loadavg();
+for my $route (@routes) {
+	for my $c (@conns) {
+		push @rows, [ $route, $c, run_point($route, $c) ];
+		# Let the queue drain before the next point.
+		$t->wait_until(10, sub {
+		    ($t->request('GET', '/api/health')->{status} // 0) == 200 });
+	}
+}
+my $load_after = loadavg();
+my $users = $t->psql('SELECT count(*) FROM users');
+my $worker_count = scalar $t->worker_pids;
+$t->stop;
+
+printf "machine: %d cores; default settings (%d workers); wrk -t2 "
+    . "-d%ds --timeout 60s over TLS, closed loop\n", $cores, $worker_count,
+    $duration;
+# Other work on the machine shows here (the run alone loads it to about
+# the number of connections it keeps busy).
+print "load average (1 min) before the points $load_before, after "
+    . "$load_after\n";
+print $argon2;
+printf "Argon2 ceiling: %d cores / %.2f ms (%s) = %.1f hashes/s\n\n",
+    $cores, $hash_ms, defined $cpu_ms ? 'CPU time' : 'median', $ceiling;
+print "| route | connections | successful/s | % of ceiling | 503 | other "
+    . "statuses | p50 | p99 |\n";
+print "|---|---|---|---|---|---|---|---|\n";
+for (@rows) {
+	my ($route, $c, $r) = @$_;
+	if ($r->{failed}) {
+		printf "| POST /api/%s | %d | wrk failed | | | | | |\n", $route,
+		    $c;
+		next;
+	}
+	my $other = $r->{other};
+	$other .= " (socket errors: $r->{errors})" if $r->{errors};
+	printf "| POST /api/%s | %d | %.1f | %.0f %% | %d | %s | %s | %s |\n",
+	    $route, $c, $r->{ok_rps}, 100 * $r->{ok_rps} / $ceiling,
+	    $r->{s503}, $other, $r->{p50} // '?', $r->{p99} // '?';
+}
+print "\np50/p99 are of all responses (a 503 is fast).  Users after the "
+    . "run: $users\n";
+if ($ENV{VERBOSE}) {
+	print "\n$_->[2]{raw}\n" for @rows;
+}
