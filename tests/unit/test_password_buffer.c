@@ -203,20 +203,28 @@ lazy_dummy(void)
 	password_buffer_stats(&s0);
 	ok(s0.mapped_bytes == 0 && dummy[0] == '\0',
 	    "no dummy hash and no buffer before the first unknown account");
-	ok(password_check(&g, NULL, PW, PWLEN) == PASSWORD_MISMATCH,
+	ok(password_check(&g, 1000, NULL, PW, PWLEN) == PASSWORD_MISMATCH,
 	    "unknown account: mismatch");
 	password_buffer_stats(&s1);
 	ok(strncmp(dummy, "$argon2id$v=19$m=64,t=1,p=1$", 28) == 0 &&
 	    s1.allocations == s0.allocations + 1,
 	    "the dummy hash is made then, at the cost of one hash");
 	memcpy(first, dummy, sizeof(first));
-	ok(password_check(&g, NULL, PW, PWLEN) == PASSWORD_MISMATCH &&
+	ok(password_check(&g, 1000, NULL, PW, PWLEN) == PASSWORD_MISMATCH &&
 	    strcmp(first, dummy) == 0, "later unknown accounts reuse it");
 	password_buffer_stats(&s0);
 	ok(s0.allocations == s1.allocations + 1,
 	    "verifying against it costs one hash");
-	ok(password_check(&g, NULL, "", 0) == PASSWORD_MISMATCH,
+	ok(password_check(&g, 1000, NULL, "", 0) == PASSWORD_MISMATCH,
 	    "no password matches it");
+	/* Admission by wait: a spent budget refuses without hashing. */
+	password_buffer_stats(&s0);
+	ok(password_check(&g, 0, NULL, PW, PWLEN) == PASSWORD_BUSY,
+	    "no wait left: busy");
+	ok(password_hash_guarded(&g, -5, PW, PWLEN, first) == -1,
+	    "no wait left: no new hash either");
+	password_buffer_stats(&s1);
+	ok(s1.allocations == s0.allocations, "and nothing was hashed");
 }
 
 int
