@@ -1,5 +1,6 @@
-# Graceful reload (README, "Command line"): SIGHUP replaces every worker while
-# a client keeps sending requests, and not one of them fails.
+# Graceful reload (README, "Command line"): SIGHUP replaces every worker of
+# both pools while clients keep sending requests to both (health checks to
+# the api pool, logins to the auth pool), and not one of them fails.
 use strict;
 use warnings;
 
@@ -8,15 +9,16 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 use CexupTest;
 
-my $t = CexupTest->new(config => { workers => 3, lockout_threshold => 1000 });
+my $t = CexupTest->new(config => { workers => 3, auth_workers => 2,
+    lockout_threshold => 1000 });
 
 my ($email, $password, $res) = $t->register_user(name => 'Reloader');
 is($res->{status}, 201, 'registered a user')
     or BAIL_OUT("cannot register: $res->{status} $res->{body}");
 
 my $master = $t->master_pid;
-my @old = $t->worker_pids;
-is(scalar @old, 3, 'three workers') or diag("workers: @old");
+my @old = $t->worker_pids('all');
+is(scalar @old, 5, 'five workers: three api, two auth') or diag("workers: @old");
 
 # Two clients in the background, each looping until told to stop; each
 # line they write is "status method path".
@@ -48,12 +50,12 @@ sleep 0.5;
 ok($t->signal_master('HUP'), 'SIGHUP the master');
 my $t0 = time;
 my $replaced = $t->wait_until(20, sub {
-	my @now = $t->worker_pids;
+	my @now = $t->worker_pids('all');
 	my %old = map { $_ => 1 } @old;
-	@now == 3 && !grep { $old{$_} } @now;
+	@now == 5 && !grep { $old{$_} } @now;
 });
-ok($replaced, 'every worker was replaced')
-    or diag("old: @old, now: " . join ' ', $t->worker_pids);
+ok($replaced, 'every worker of both pools was replaced')
+    or diag("old: @old, now: " . join ' ', $t->worker_pids('all'));
 diag(sprintf 'replacement took %.1f s', time - $t0);
 sleep 1;
 open my $sf, '>', $stopfile or die;
@@ -78,15 +80,15 @@ $res = $t->request('POST', '/api/login',
 is($res->{status}, 200, 'login works on the new workers');
 
 # A second reload right after the first also loses nothing.
-@old = $t->worker_pids;
+@old = $t->worker_pids('all');
 $t->signal_master('HUP');
 my @st;
 my $deadline = time + 20;
 while (time < $deadline) {
 	push @st, $t->request('GET', '/api/health')->{status};
 	my %old = map { $_ => 1 } @old;
-	my @now = $t->worker_pids;
-	last if @now == 3 && !grep { $old{$_} } @now;
+	my @now = $t->worker_pids('all');
+	last if @now == 5 && !grep { $old{$_} } @now;
 }
 is(scalar(grep { $_ != 200 } @st), 0,
     'requests during a second reload all succeed') or diag("@st");
