@@ -122,15 +122,10 @@ sub catalog_times {
 $t->cexup_request('GET', '/api/speciality') for 1 .. 5;	# warm up
 my $unloaded = p99(catalog_times(100));
 
-open my $cf, '>>', $t->config_file or die;
-print $cf "hash_wait_ms = 300\n";
-close $cf;
-my $log_at = length $t->server_log;
-$t->signal_master('HUP');
-ok($t->wait_until(10, sub { substr($t->server_log, $log_at) =~
-    /reloading -> running/ }), 'reloaded with hash_wait_ms 300');
+ok($t->reconfigure({ hash_wait_ms => 300 }),
+    'reloaded with hash_wait_ms 300');
 
-$log_at = length $t->server_log;
+my $log_at = length $t->server_log;
 $done = flood(64, 8, 'flood');
 sleep 1.5;	# the queue builds up
 my @loaded = catalog_times(100);
@@ -179,14 +174,9 @@ my $starts = sub {
 	$n += $1 while $m =~ /^cexup_worker_starts_total\{[^}]*\} (\d+)$/mg;
 	return $n;
 };
-open $cf, '>>', $t->config_file or die;
-print $cf "database_url = host=" . $t->tmpdir . "/nowhere dbname=cexup "
-    . "connect_timeout=1\n";
-close $cf;
-$log_at = length $t->server_log;
-$t->signal_master('HUP');
-ok($t->wait_until(20, sub { substr($t->server_log, $log_at) =~
-    /reloading -> running/ }), 'reloaded with an unreachable database');
+ok($t->reconfigure({ database_url => 'host=' . $t->tmpdir . '/nowhere '
+    . 'dbname=cexup connect_timeout=1' }),
+    'reloaded with an unreachable database');
 my $s0 = $starts->();
 sleep 3;
 is($starts->(), $s0, 'no worker started in 3 s: none failed');

@@ -510,6 +510,21 @@ sub signal_master {
 	return kill $sig, $self->{server_pid};
 }
 
+# Appends key = value lines to the running configuration (the last
+# occurrence of a key wins), sends SIGHUP and waits up to $timeout seconds
+# (default 60) until the reload is complete.  True if it completed.
+sub reconfigure {
+	my ($self, $settings, $timeout) = @_;
+	open my $fh, '>>', $self->{config_path}
+	    or croak "$self->{config_path}: $!";
+	print {$fh} "$_ = $settings->{$_}\n" for sort keys %$settings;
+	close $fh;
+	my $at = length $self->server_log;
+	$self->signal_master('HUP');
+	return $self->wait_until($timeout // 60, sub {
+	    substr($self->server_log, $at) =~ /reloading -> running/ });
+}
+
 # Is the master still running?  Reaps it (and records its status) if not.
 sub master_alive {
 	my ($self) = @_;
