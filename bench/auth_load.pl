@@ -42,8 +42,9 @@ my $t = CexupTest->new(tap => 0, auth_rate => '100000r/s',
     },
     # Each client connection needs an upstream one too.
     nginx_worker_connections => 2 * (sort { $b <=> $a } @conns)[0] + 64,
-    config => { workers => undef, max_requests => undef,
-	listen_backlog => undef });
+    config => { workers => undef, auth_workers => undef,
+	max_requests => undef, listen_backlog => undef });
+my $hash_wait = 3000;	# the default (config.c)
 my $base = $t->base_url;
 
 my $argon2 = `"$ENV{ARGON2_TIME}" -c "@{[ $t->config_file ]}" 100`;
@@ -68,7 +69,16 @@ sub run_point {
 	local $ENV{BENCH_PASSWORD} = $password;
 	# A long timeout: a request queued behind the hash slots is a slow
 	# answer to measure, not a socket error to drop from the latencies.
+	my $log_at = length $t->server_log;
 	my $out = `wrk -t2 -c$conns -d${duration}s --timeout 60s --latency -s "$FindBin::Bin/wrk/auth_load.lua" "$base/api/$route" 2>&1`;
+	# The server's own record of each answer: a 503 must have waited
+	# hash_wait_ms (queued in nginx and the backlog + time in the worker).
+	my (@refused, @served);
+	for (split /\n/, substr($t->server_log, $log_at)) {
+		next unless m{path=/api/$route status=(\d+) ms=([\d.]+) queued=(-?\d+)};
+		push @refused, $2 + $3 if $1 == 503;
+		push @served, $3 if $1 =~ /^2/;
+	}
 	my $r = eval { parse_wrk($out) };
 	return { failed => 1, raw => $out } unless $r;
 	my %status = $out =~ /^status (\d+) (\d+)$/mg;
@@ -81,6 +91,9 @@ sub run_point {
 	$r->{other} = join(' ', map { "$_: $status{$_}" }
 	    sort grep { !/^2/ && $_ != 503 } keys %status) || '0';
 	$r->{errors} = $r->{socket_errors} // '';
+	$r->{early} = grep { $_ < $hash_wait - 2 } @refused;
+	($r->{min_refused}) = sort { $a <=> $b } @refused;
+	($r->{max_served}) = sort { $b <=> $a } @served;
 	return $r;
 }
 
@@ -102,12 +115,13 @@ for my $route (@routes) {
 }
 my $load_after = loadavg();
 my $users = $t->psql('SELECT count(*) FROM users');
-my $worker_count = scalar $t->worker_pids;
+my $worker_count = scalar $t->worker_pids('all');
+my $auth_count = scalar $t->worker_pids('auth');
 $t->stop;
 
-printf "machine: %d cores; default settings (%d workers); wrk -t2 "
-    . "-d%ds --timeout 60s over TLS, closed loop\n", $cores, $worker_count,
-    $duration;
+printf "machine: %d cores; default settings (%d workers, %d of them in "
+    . "the auth pool); wrk -t2 -d%ds --timeout 60s over TLS, closed loop\n",
+    $cores, $worker_count, $auth_count, $duration;
 # Other work on the machine shows here (the run alone loads it to about
 # the number of connections it keeps busy).
 print "load average (1 min) before the points $load_before, after "
@@ -116,20 +130,24 @@ print $argon2;
 printf "Argon2 ceiling: %d cores / %.2f ms (%s) = %.1f hashes/s\n\n",
     $cores, $hash_ms, defined $cpu_ms ? 'CPU time' : 'median', $ceiling;
 print "| route | connections | successful/s | % of ceiling | 503 | other "
-    . "statuses | p50 | p99 |\n";
-print "|---|---|---|---|---|---|---|---|\n";
+    . "statuses | p50 | p99 | 503s that waited < hash_wait_ms | shortest "
+    . "wait refused | longest queue served |\n";
+print "|---|---|---|---|---|---|---|---|---|---|---|\n";
 for (@rows) {
 	my ($route, $c, $r) = @$_;
 	if ($r->{failed}) {
-		printf "| POST /api/%s | %d | wrk failed | | | | | |\n", $route,
-		    $c;
+		printf "| POST /api/%s | %d | wrk failed | | | | | | | | |\n",
+		    $route, $c;
 		next;
 	}
 	my $other = $r->{other};
 	$other .= " (socket errors: $r->{errors})" if $r->{errors};
-	printf "| POST /api/%s | %d | %.1f | %.0f %% | %d | %s | %s | %s |\n",
-	    $route, $c, $r->{ok_rps}, 100 * $r->{ok_rps} / $ceiling,
-	    $r->{s503}, $other, $r->{p50} // '?', $r->{p99} // '?';
+	printf "| POST /api/%s | %d | %.1f | %.0f %% | %d | %s | %s | %s | %d "
+	    . "| %s | %s |\n", $route, $c, $r->{ok_rps},
+	    100 * $r->{ok_rps} / $ceiling, $r->{s503}, $other,
+	    $r->{p50} // '?', $r->{p99} // '?', $r->{early},
+	    defined $r->{min_refused} ? "$r->{min_refused} ms" : '-',
+	    defined $r->{max_served} ? "$r->{max_served} ms" : '-';
 }
 print "\np50/p99 are of all responses (a 503 is fast).  Users after the "
     . "run: $users\n";
