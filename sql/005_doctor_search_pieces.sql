@@ -10,15 +10,17 @@
 -- is one of the name_lower pieces of its length, so this answers what
 -- name_lower LIKE lower('%q%') answers.
 --
--- Rebuilt with doctor_list and doctor_search by doctor_list_refill()
--- (about 0.35 s more for 20,000 doctors; 335 rows, about 2 MB).
+-- Rebuilt with doctor_search when a write changes the names in list order
+-- (doctor_list_refill() now compares them; bench/RESULTS.md has the cost:
+-- 335 rows, about 2 MB for 20,000 doctors).
 
 CREATE TABLE doctor_search_pieces (
 	piece		text PRIMARY KEY,
 	positions	integer[] NOT NULL
 );
 
-CREATE OR REPLACE FUNCTION doctor_list_refill() RETURNS void
+-- doctor_search and doctor_search_pieces from doctor_list.
+CREATE FUNCTION doctor_search_refill() RETURNS void
 LANGUAGE plpgsql
 -- The pieces are grouped in one hash table (about 750,000 rows for 20,000
 -- names): with the default work_mem the planner sorts them on disk
@@ -27,21 +29,6 @@ LANGUAGE plpgsql
 SET work_mem = '64MB' SET jit = off
 AS $$
 BEGIN
-	-- One rebuild at a time: concurrent writers queue here (the lock
-	-- sql/003's catalog triggers take for the doctors' counter) and each
-	-- rebuild sees the rows committed before it.  DELETE, not TRUNCATE:
-	-- readers keep their snapshot instead of waiting for the lock.
-	PERFORM 1 FROM catalog_counts WHERE name = 'doctors' FOR UPDATE;
-	DELETE FROM doctor_list;
-	INSERT INTO doctor_list (position, speciality_position, doctor_id,
-	    slug, name, title, photo_url, years_of_practice, speciality_id,
-	    speciality_slug, speciality_name)
-	SELECT row_number() OVER (ORDER BY d.name, d.id),
-	    row_number() OVER (PARTITION BY d.speciality_id
-		ORDER BY d.name, d.id),
-	    d.id, d.slug, d.name, d.title, d.photo_url, d.years_of_practice,
-	    s.id, s.slug, s.name
-	FROM doctors d JOIN specialities s ON s.id = d.speciality_id;
 	DELETE FROM doctor_search;
 	INSERT INTO doctor_search (position, name_lower)
 	SELECT position, lower(name) FROM doctor_list;
@@ -63,8 +50,41 @@ BEGIN
 	-- generic plan made before then would scan doctor_search instead of
 	-- using its trigram index (measured: 1.5-4.5 ms instead of 0.3 ms).
 	-- doctor_search_pieces is only ever read by its primary key.
-	ANALYZE doctor_list, doctor_search;
+	ANALYZE doctor_search;
+END $$;
+
+CREATE OR REPLACE FUNCTION doctor_list_refill() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	-- One rebuild at a time: concurrent writers queue here (the lock
+	-- sql/003's catalog triggers take for the doctors' counter) and each
+	-- rebuild sees the rows committed before it.  DELETE, not TRUNCATE:
+	-- readers keep their snapshot instead of waiting for the lock.
+	PERFORM 1 FROM catalog_counts WHERE name = 'doctors' FOR UPDATE;
+	DELETE FROM doctor_list;
+	INSERT INTO doctor_list (position, speciality_position, doctor_id,
+	    slug, name, title, photo_url, years_of_practice, speciality_id,
+	    speciality_slug, speciality_name)
+	SELECT row_number() OVER (ORDER BY d.name, d.id),
+	    row_number() OVER (PARTITION BY d.speciality_id
+		ORDER BY d.name, d.id),
+	    d.id, d.slug, d.name, d.title, d.photo_url, d.years_of_practice,
+	    s.id, s.slug, s.name
+	FROM doctors d JOIN specialities s ON s.id = d.speciality_id;
+	ANALYZE doctor_list;
+	-- The name search changes only with the names in list order (an
+	-- insert, a delete, a rename), not with a title, a photo or a
+	-- speciality: then it is left as it is, which saves most of the
+	-- rebuild (position is the key of both tables, so this comparison is
+	-- exact).
+	IF (SELECT count(*) FROM doctor_search) <>
+	    (SELECT count(*) FROM doctor_list)
+	    OR EXISTS (SELECT 1 FROM doctor_list l
+		LEFT JOIN doctor_search s ON s.position = l.position
+		WHERE s.name_lower IS DISTINCT FROM lower(l.name)) THEN
+		PERFORM doctor_search_refill();
+	END IF;
 END $$;
 
 -- Existing doctors.
-SELECT doctor_list_refill();
+SELECT doctor_search_refill();
