@@ -191,9 +191,18 @@ my ($pieces_rows, $pieces_size) = split /\|/, $t->psql('SELECT count(*), '
     . 'FROM doctor_search_pieces');
 
 # ---- 2: through nginx
+# The machine is shared: the load average before each run goes with its
+# figures.
+sub loadavg {
+	open my $fh, '<', '/proc/loadavg' or return 'n/a';
+	my ($one) = split ' ', scalar <$fh>;
+	return $one;
+}
+my %load;
 sub wrk_run {
 	my ($search) = @_;
 	local $ENV{SEARCH} = $search;
+	$load{$search} = loadavg();
 	my $s = "'$FindBin::Bin/wrk/catalog_doctor_search.lua'";
 	`wrk -t$threads -c$conns -d${warmup}s -s $s '$base/api/doctor' 2>&1`
 	    if $warmup > 0;
@@ -262,12 +271,13 @@ print "|---|---|---|\n";
 printf "| %s | %.3f | %.3f |\n", $cases[$_][0], $times{$_}{old},
     $times{$_}{new} for 0 .. $#cases;
 print "\nThrough nginx:\n\n";
-print "| workload | requests | req/s | p50 | p99 | non-2xx |\n";
-print "|---|---|---|---|---|---|\n";
+print "| workload | requests | req/s | p50 | p99 | non-2xx | load before |\n";
+print "|---|---|---|---|---|---|---|\n";
 for my $run (@runs) {
 	my $r = $result{ $run->[1] };
-	printf "| %s | %d | %.0f | %s | %s | %d |\n", $run->[0],
-	    $r->{requests}, $r->{rps}, $r->{p50}, $r->{p99}, $r->{non2xx};
+	printf "| %s | %d | %.0f | %s | %s | %d | %s |\n", $run->[0],
+	    $r->{requests}, $r->{rps}, $r->{p50}, $r->{p99}, $r->{non2xx},
+	    $load{ $run->[1] };
 }
 print "\nresponses other than 200: ", (%odd ? join(', ', map {
     "$_ x$odd{$_}" } sort keys %odd) : 'none'), "\n";
