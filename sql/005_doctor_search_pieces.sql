@@ -3,12 +3,12 @@
 -- (doctor_list.position) of the doctors whose name_lower contains it.
 --
 -- A q of one or two characters matches much of the catalog ('a': 19,610 of
--- the 20,000 scale-data names), which the trigram index cannot narrow: read
--- through doctor_search it cost 16-32 ms per statement.  Here the total is
--- the list's length and a page one slice of it, whatever the depth: 0.1-0.4
--- ms (bench/RESULTS.md).  A q is contained in a name exactly when lower(q)
--- is one of the name_lower pieces of its length, so this answers what
--- name_lower LIKE lower('%q%') answers.
+-- the 20,000 scale-data names), which the trigram index cannot narrow:
+-- reading doctor_search in full cost 2.5-11 ms per statement.  Here the
+-- total is the list's length and a page one slice of it, whatever the
+-- depth: 0.01-0.2 ms (bench/RESULTS.md).  A q is contained in a name
+-- exactly when lower(q) is one of the name_lower pieces of its length, so
+-- this answers what name_lower LIKE lower('%q%') answers.
 --
 -- Rebuilt with doctor_search when a write changes the names in list order
 -- (doctor_list_refill() now compares them; bench/RESULTS.md has the cost:
