@@ -236,6 +236,10 @@ sub check_short_q {
 			$seen{ @$f ? 'filtered' : 'alone' } += $n;
 		}
 	}
+	# The GET form, with q trimmed.
+	$res = api('GET', "/api/doctor?q=%20R%09&hospital=$hp&data=100");
+	is_deeply(slugs($res->{json}{data}), short_q_want(q => 'r',
+	    hospital => $hp), 'GET: q " R\\t" (trimmed) with a hospital');
 	cmp_ok($seen{alone}, '>', 100, 'short q alone matched many (not '
 	    . 'vacuous)');
 	cmp_ok($seen{filtered}, '>', 10, 'short q with filters matched some');
@@ -250,7 +254,7 @@ FROM generate_series(1, 4) g
 SQL
 	my $sp1 = $t->psql('SELECT slug FROM specialities ORDER BY id LIMIT 1');
 	for my $q ("\x{eb}", "\x{c9}", "\x{e9}", "\x{fc}", "\x{dc}",
-	    "\x{eb} ", "\x{c9}c", 'qx', 'XJ', '0%', '%', '_b', '\\s', '\\') {
+	    " \x{eb} ", "\x{c9}c", " Qx\t", 'qx', 'XJ', '0%', '%', '_b', '\\s', '\\') {
 		check_short_q('after inserts', q => $q);
 		check_short_q('after inserts', q => $q, speciality => $sp1);
 	}
