@@ -251,7 +251,8 @@ for my $round (1 .. $rebuilds) {
 		for my $kind (sort keys %update) {
 			my $o = psql_script("$refill{$v}\n\\timing on\n"
 			    . ("$update{$kind}\n" x 2));
-			push @{ $rebuild{$kind}{$v} }, $o =~ /^Time: ([\d.]+) ms/mg;
+			push @{ $rebuild{$kind}{$v} },
+			    $o =~ /^Time: ([\d.]+) ms/mg;
 		}
 	}
 }

@@ -59,8 +59,8 @@ function request()
 		local q = math.random(2) == 1 and pick(one) or pick(two)
 		if math.random(2) == 1 then
 			body = string.format('{"data":10,"page":%d,"q":"%s",' ..
-			    '"speciality":"speciality-%d"}', short_page() % 80 + 1,
-			    q, math.random(25))
+			    '"speciality":"speciality-%d"}',
+			    short_page() % 80 + 1, q, math.random(25))
 		else
 			body = string.format('{"data":10,"q":"%s",' ..
 			    '"hospital":"hospital-%d"}', q, math.random(2000))

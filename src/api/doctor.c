@@ -118,7 +118,8 @@
 	  "  ps.positions FROM (SELECT 1) one" \
 	  "  LEFT JOIN doctor_search_pieces ps ON ps.piece = lower($3)) t" \
 	  " LEFT JOIN LATERAL (SELECT l.* FROM unnest(t.positions" \
-	  "  [($2::bigint + 1)::integer : ($2::bigint + $1::bigint)::integer])" \
+	  "  [($2::bigint + 1)::integer" \
+	  " : ($2::bigint + $1::bigint)::integer])" \
 	  "  pos JOIN doctor_list l ON l.position = pos" \
 	  "  WHERE t.total > $2::bigint) p ON true" \
 	  " ORDER BY p.position", 3 }

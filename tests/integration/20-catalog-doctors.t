@@ -248,13 +248,15 @@ sub check_short_q {
 	# special characters in their names.
 	$t->psql(<<'SQL');
 INSERT INTO doctors (slug, name, speciality_id)
-SELECT 'short-q-' || g, (ARRAY['Zoë Éclair', 'Qxj 50% off', 'Under_Back\slash',
-    'Ürsula Qxj'])[g], (SELECT id FROM specialities ORDER BY id LIMIT 1)
+SELECT 'short-q-' || g, (ARRAY['Zoë Éclair', 'Qxj 50% off',
+    'Under_Back\slash', 'Ürsula Qxj'])[g],
+    (SELECT id FROM specialities ORDER BY id LIMIT 1)
 FROM generate_series(1, 4) g
 SQL
 	my $sp1 = $t->psql('SELECT slug FROM specialities ORDER BY id LIMIT 1');
 	for my $q ("\x{eb}", "\x{c9}", "\x{e9}", "\x{fc}", "\x{dc}",
-	    " \x{eb} ", "\x{c9}c", " Qx\t", 'qx', 'XJ', '0%', '%', '_b', '\\s', '\\') {
+	    " \x{eb} ", "\x{c9}c", " Qx\t", 'qx', 'XJ', '0%', '%', '_b',
+	    '\\s', '\\') {
 		check_short_q('after inserts', q => $q);
 		check_short_q('after inserts', q => $q, speciality => $sp1);
 	}
