@@ -122,6 +122,7 @@ FROM generate_series(1, 50000) AS g;
 COMMIT;
 
 -- Fresh statistics and visibility map: index-only scans need the latter.
-VACUUM ANALYZE specialities, doctors, doctor_list, doctor_search, hospitals,
+VACUUM ANALYZE specialities, doctors, doctor_list, doctor_search,
+    doctor_search_pieces, hospitals,
     doctor_has_hospital, doctor_schedules, appointments, articles,
     catalog_counts, catalog_page_marks;

@@ -176,6 +176,110 @@ cmp_ok(scalar @{ psql_list("SELECT slug FROM doctors WHERE name ILIKE "
 	ok(@$want >= 1, '... of which there are some');
 }
 
+# The short q against a brute-force LIKE on lower(name), as the trigram
+# path matches: with each combination of filters, on every page (pages of
+# 7, through the one past the end), after doctors are added, renamed and
+# deleted.  lower() is PostgreSQL's, so non-ASCII letters fold (or not)
+# exactly as for a longer q.
+sub like_escape { my $s = shift; $s =~ s/([%_\\])/\\$1/g; $s }
+sub short_q_want {
+	my (%f) = @_;
+	(my $q = $f{q}) =~ s/^\s+|\s+$//g;	# as the server trims
+	my $sql = 'SELECT d.slug FROM doctors d JOIN specialities s ON '
+	    . 's.id = d.speciality_id WHERE lower(d.name) LIKE lower('
+	    . sql_str('%' . like_escape($q) . '%') . ')';
+	$sql .= ' AND s.slug = ' . sql_str($f{speciality}) if $f{speciality};
+	$sql .= ' AND d.id IN (SELECT dh.doctor_id FROM doctor_has_hospital '
+	    . 'dh JOIN hospitals h ON h.id = dh.hospital_id WHERE h.slug = '
+	    . sql_str($f{hospital}) . ')' if $f{hospital};
+	utf8::encode($sql);
+	return psql_list("$sql ORDER BY d.name, d.id");
+}
+sub check_short_q {
+	my ($what, %f) = @_;
+	my $want = short_q_want(%f);
+	my $label = "$what: q '$f{q}'" . join '', map { " $_ $f{$_}" }
+	    grep { $_ ne 'q' && $f{$_} } sort keys %f;
+	utf8::encode($label);
+	my (@got, $res, $page, $meta_ok);
+	$meta_ok = 1;
+	for ($page = 1; ; $page++) {
+		$res = api('POST', '/api/doctor', json => { %f, data => 7,
+		    page => $page });
+		last unless $res->{status} == 200
+		    && @{ $res->{json}{data} };
+		push @got, @{ slugs($res->{json}{data}) };
+		$meta_ok = 0 if $res->{json}{meta}{total} != @$want;
+		last if $page > 200;
+	}
+	is_deeply(\@got, $want, "$label: every page of 7, in order")
+	    or diag("stopped at page $page: $res->{status} $res->{body}");
+	ok($meta_ok && $res->{status} == 200
+	    && $res->{json}{meta}{total} == @$want
+	    && $page == int((@$want + 6) / 7) + 1,
+	    "$label: the page past the end is empty with the total ("
+	    . scalar(@$want) . ')');
+	return scalar @$want;
+}
+{
+	# A speciality and a hospital with many doctors, and both at once.
+	my ($sp, $hp) = split /\|/, $t->psql('SELECT s.slug, h.slug FROM '
+	    . 'doctors d JOIN specialities s ON s.id = d.speciality_id JOIN '
+	    . 'doctor_has_hospital dh ON dh.doctor_id = d.id JOIN hospitals h '
+	    . 'ON h.id = dh.hospital_id GROUP BY s.slug, h.slug '
+	    . 'ORDER BY count(*) DESC, s.slug, h.slug LIMIT 1');
+	my %seen;
+	for my $q ('a', 'E', 'i', 'ra', 'AN', 'q', '%', '_', '\\') {
+		for my $f ([], [speciality => $sp], [hospital => $hp],
+		    [speciality => $sp, hospital => $hp]) {
+			my $n = check_short_q('demo', q => $q, @$f);
+			$seen{ @$f ? 'filtered' : 'alone' } += $n;
+		}
+	}
+	# The GET form, with q trimmed.
+	$res = api('GET', "/api/doctor?q=%20R%09&hospital=$hp&data=100");
+	is_deeply(slugs($res->{json}{data}), short_q_want(q => 'r',
+	    hospital => $hp), 'GET: q " R\\t" (trimmed) with a hospital');
+	cmp_ok($seen{alone}, '>', 100, 'short q alone matched many (not '
+	    . 'vacuous)');
+	cmp_ok($seen{filtered}, '>', 10, 'short q with filters matched some');
+
+	# Added, renamed and deleted doctors, with non-ASCII and LIKE's
+	# special characters in their names.
+	$t->psql(<<'SQL');
+INSERT INTO doctors (slug, name, speciality_id)
+SELECT 'short-q-' || g, (ARRAY['Zoë Éclair', 'Qxj 50% off',
+    'Under_Back\slash', 'Ürsula Qxj'])[g],
+    (SELECT id FROM specialities ORDER BY id LIMIT 1)
+FROM generate_series(1, 4) g
+SQL
+	my $sp1 = $t->psql('SELECT slug FROM specialities ORDER BY id LIMIT 1');
+	for my $q ("\x{eb}", "\x{c9}", "\x{e9}", "\x{fc}", "\x{dc}",
+	    " \x{eb} ", "\x{c9}c", " Qx\t", 'qx', 'XJ', '0%', '%', '_b',
+	    '\\s', '\\') {
+		check_short_q('after inserts', q => $q);
+		check_short_q('after inserts', q => $q, speciality => $sp1);
+	}
+	is_deeply(short_q_want(q => "\x{eb}"), ['short-q-1'],
+	    'a multibyte letter matches its doctor (not vacuous)');
+	is_deeply(short_q_want(q => 'qx'), ['short-q-2', 'short-q-4'],
+	    'a two-letter piece matches both doctors (not vacuous)');
+	$t->psql("UPDATE doctors SET name = 'Wyv Renamed' WHERE slug = "
+	    . "'short-q-2'");
+	$t->psql("DELETE FROM doctors WHERE slug = 'short-q-4'");
+	for my $q ('qx', 'wy', 'V', '%', 'ed') {
+		check_short_q('after a rename and a delete', q => $q);
+	}
+	$res = api('POST', '/api/doctor', json => { q => 'qx' });
+	is_deeply(slugs($res->{json}{data}), [],
+	    'the renamed and the deleted doctor no longer match their old '
+	    . 'name');
+	$res = api('POST', '/api/doctor', json => { q => 'wy', data => 100 });
+	ok(grep({ $_ eq 'short-q-2' } @{ slugs($res->{json}{data}) }),
+	    '... the renamed one matches its new name');
+	$t->psql("DELETE FROM doctors WHERE slug LIKE 'short-q-%'");
+}
+
 my $combo_sql = 'SELECT d.slug FROM doctors d JOIN specialities s ON '
     . 's.id = d.speciality_id JOIN doctor_has_hospital dh ON dh.doctor_id = '
     . "d.id JOIN hospitals h ON h.id = dh.hospital_id WHERE s.slug = "

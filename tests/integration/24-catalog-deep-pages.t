@@ -102,6 +102,18 @@ SQL
 	    . 'n ON n.position = l.position WHERE n.name_lower IS DISTINCT '
 	    . 'FROM lower(l.name)'), 0,
 	    "doctor_search mirrors doctor_list ($what)");
+	# Every one- and two-character piece of the names, each with exactly
+	# the positions whose name contains it, in order.
+	is($t->psql(<<'SQL'), 0, "doctor_search_pieces exact ($what)");
+SELECT count(*) FROM (
+  SELECT DISTINCT substr(name_lower, i, n) AS piece FROM doctor_search,
+    generate_series(1, length(name_lower)) i, generate_series(1, 2) n
+  WHERE i + n - 1 <= length(name_lower)) every_piece
+FULL JOIN doctor_search_pieces p USING (piece)
+WHERE p.positions IS DISTINCT FROM ARRAY(SELECT s.position::integer
+  FROM doctor_search s WHERE strpos(s.name_lower, piece) > 0
+  ORDER BY s.position)
+SQL
 }
 
 # 457 doctors with many equal names (ties broken by id), 321 hospitals,
