@@ -5,9 +5,5 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../scripts/lib.sh
 . "$here/../scripts/lib.sh"
-ensure_packages $BUILD_PACKAGES $RUN_PACKAGES wrk
-dir=$(mktemp -d /tmp/cexup-bench.XXXXXX)
-trap 'rm -rf "$dir"' EXIT
-copy_source "$dir/src"
-build "$dir/build" CFLAGS="-O2 -g"
-CEXUP_BIN="$dir/build/cexup-api" CEXUP_SRCDIR="$SRC_COPY" perl "$here/account_write.pl"
+bench_build
+CEXUP_BIN="$BENCH_BUILD/cexup-api" CEXUP_SRCDIR="$SRC_COPY" perl "$here/account_write.pl"

@@ -105,3 +105,16 @@ build() {
 	(cd "$dir" && { [ -f Makefile ] || "$SRC_COPY/configure" -q "$@"; } &&
 	    make -s -j"$(nproc)" >/dev/null) || die "build failed in $dir"
 }
+
+# For bench/run-*.sh: installs what a benchmark needs (and "$@"), copies the
+# checkout to a temporary directory that is removed on exit, and builds it
+# optimised there.  Sets BENCH_BUILD (the build directory; SRC_COPY is the
+# source copy).
+bench_build() {
+	ensure_packages $BUILD_PACKAGES $RUN_PACKAGES wrk "$@"
+	BENCH_DIR=$(mktemp -d /tmp/cexup-bench.XXXXXX)
+	trap 'rm -rf "$BENCH_DIR"' EXIT
+	copy_source "$BENCH_DIR/src"
+	BENCH_BUILD=$BENCH_DIR/build
+	build "$BENCH_BUILD" CFLAGS="-O2 -g"
+}
