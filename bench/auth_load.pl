@@ -14,7 +14,7 @@ use strict;
 use warnings;
 use FindBin;
 use lib "$FindBin::Bin/../tests/lib", "$FindBin::Bin/lib";
-use Time::HiRes qw(sleep);
+use Time::HiRes qw(sleep time);
 use WrkResult qw(parse_wrk);
 use CexupTest;
 
@@ -75,9 +75,10 @@ sub run_point {
 	# hash_wait_ms (queued in nginx and the backlog + time in the worker).
 	my (@refused, @served);
 	for (split /\n/, substr($t->server_log, $log_at)) {
-		next unless m{path=/api/$route status=(\d+) ms=([\d.]+) queued=(-?\d+)};
-		push @refused, $2 + $3 if $1 == 503;
-		push @served, $3 if $1 =~ /^2/;
+		my ($st, $ms, $queued) = m{path=/api/$route status=(\d+) ms=([\d.]+) queued=(-?\d+)}
+		    or next;
+		push @refused, $ms + $queued if $st == 503;
+		push @served, $queued if $st =~ /^2/;
 	}
 	my $r = eval { parse_wrk($out) };
 	return { failed => 1, raw => $out } unless $r;
@@ -108,9 +109,19 @@ my $load_before = loadavg();
 for my $route (@routes) {
 	for my $c (@conns) {
 		push @rows, [ $route, $c, run_point($route, $c) ];
-		# Let the queue drain before the next point.
-		$t->wait_until(10, sub {
-		    ($t->request('GET', '/api/health')->{status} // 0) == 200 });
+		# Let the auth socket's backlog drain before the next point:
+		# wrk's last requests are still queued there when it stops.
+		my $idle_since;
+		$t->wait_until(60, sub {
+			my $m = $t->request('GET', '/api/metrics')->{body} // '';
+			my ($busy) = $m =~ /^cexup_workers_busy\{pool="auth"\} (\d+)$/m;
+			if (($busy // 1) > 0) {
+				undef $idle_since;
+				return 0;
+			}
+			$idle_since //= time;
+			return time - $idle_since >= 1;
+		});
 	}
 }
 my $load_after = loadavg();
