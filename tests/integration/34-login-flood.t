@@ -6,6 +6,8 @@ use strict;
 use warnings;
 use Test::More;
 use Time::HiRes qw(sleep time);
+use IO::Socket::SSL qw(SSL_VERIFY_NONE);
+use POSIX ();
 use CexupTest;
 
 # One slot and slow hashes (about 1 s, more under the sanitizers): the flood
@@ -91,7 +93,123 @@ is($after->{cexup_hash_slot_timeouts_total}
 is($t->request('POST', '/api/login', json => { email => $email,
     password => $password })->{status}, 200, 'after the flood, logins work');
 $t->stop;
+
+# ---- 200 connections at once (issue #9 point 6)
+# Each proxied request holds two nginx connections, the client's and the
+# upstream one.  With 256 worker_connections a 200-connection flood left
+# nginx none to connect upstream ("worker_connections are not enough") and
+# it answered 500.  Sized as the README asks (the harness default, 4096),
+# nothing of the kind happens; and when nginx does run out, the client gets
+# 503 + Retry-After, never a 500.  The login rate limit is taken out: this
+# is about connections, not about the per-address rate (its burst alone
+# would refuse most of 200 logins arriving in the same millisecond).
+# One worker is slower than the flood: the upstream connections pile up in
+# the socket's backlog (128 in the harness), and once it is full nginx's
+# connect() fails with EAGAIN, which nginx answers 502.
+my %flood = (config => { workers => 1, hash_slots => 1 },
+    nginx_edit => sub {
+	my ($text) = @_;
+	$text =~ s/^\s*limit_req zone=cexup_login\b[^\n]*\n//m
+	    or die 'no login limit_req line';
+	return $text;
+    });
+for my $case ([ 4096, 'sized as the README asks' ],
+    [ 256, 'nginx short of worker_connections' ]) {
+	my ($conns, $what) = @$case;
+	$t = CexupTest->new(%flood, worker_connections => $conns,
+	    nginx_log_ignore => qr/worker_connections are not enough/);
+	($email, $password) = $t->register_user;
+	my $t0 = time;
+	my @statuses = flood(200, 'POST', '/api/login',
+	    json => { email => $email, password => $password });
+	my %by;
+	$by{$_}++ for map { (split / /)[0] } @statuses;
+	note(sprintf("%s: 200 logins in %.1f s: %s", $what, time - $t0,
+	    join(', ', map { "$by{$_} x $_" } sort keys %by)));
+	is(scalar @statuses, 200, "$what: every login got an answer");
+	is($by{500} // 0, 0, "$what: no 500");
+	# A connection nginx closed to reuse it (see below) has no answer at
+	# all: 599 here.  Anything else is a 200 or a 503, never a 502.
+	my $allowed = $conns == 4096 ? qr/^(200|503) / : qr/^(200|503|599) /;
+	is(scalar(grep { $_ !~ $allowed } @statuses), 0,
+	    "$what: only 200 and 503" . ($conns == 4096 ? ''
+	    : ' (or a connection closed unanswered)'))
+	    or diag(explain \%by);
+	is(scalar(grep { /^503 / && !/^503 \d+$/ } @statuses), 0,
+	    "$what: each 503 carries Retry-After");
+	my $log = $t->nginx_error_log;
+	my @short = $log =~ /^.*(worker_connections are not enough.*)$/mg;
+	my $short = @short;
+	my %kinds;
+	$kinds{ $_ =~ s/, client: .*//r }++ for @short;
+	note("nginx: $kinds{$_} x $_") for sort keys %kinds;
+	if ($conns == 4096) {
+		is($short, 0, "$what: nginx never ran short of connections");
+	} else {
+		# The shortage must really happen here, or this case proves
+		# nothing.  nginx first closes client connections that have
+		# not sent a request yet ("reusing connections": 599 here);
+		# only when none is left does connecting upstream fail, which
+		# nginx answers 500 and the block turns into 503.
+		cmp_ok($short, '>', 0, "$what: nginx ran short of "
+		    . "connections ($short times)");
+	}
+	$t->stop;
+}
 done_testing();
+
+# $n clients that connect first (TLS handshake done, as a load generator's
+# kept connections are) and then all send one request at once; returns
+# "status retry-after" per client, "599 -" for a connection closed without
+# an answer.
+sub flood {
+	my ($n, $method, $path, %o) = @_;
+	my $body = CexupTest::json_encode($o{json});
+	my $request = "$method $path HTTP/1.1\r\nHost: localhost\r\n"
+	    . "Content-Type: application/json\r\n"
+	    . 'Content-Length: ' . length($body) . "\r\n"
+	    . "Connection: close\r\n\r\n$body";
+	pipe(my $go_r, my $go_w) or die;
+	pipe(my $res_r, my $res_w) or die;
+	pipe(my $up_r, my $up_w) or die;
+	my @kids;
+	for (1 .. $n) {
+		my $pid = fork // die "fork: $!";
+		if (!$pid) {
+			close $_ for $go_w, $res_r, $up_r;
+			my $s = IO::Socket::SSL->new(PeerAddr => '127.0.0.1',
+			    PeerPort => $t->port, SSL_hostname => 'localhost',
+			    SSL_verify_mode => SSL_VERIFY_NONE, Timeout => 30);
+			syswrite $up_w, '.';
+			# Released when the parent closes its end.
+			sysread($go_r, my $x, 1);
+			my $in = '';
+			if ($s) {
+				print {$s} $request;
+				while (sysread($s, my $buf, 65536)) {
+					$in .= $buf;
+				}
+			}
+			my ($status) = $in =~ m{\AHTTP/1\.1 (\d{3}) };
+			my ($ra) = $in =~ /^Retry-After: *(\S+)\r$/mi;
+			syswrite $res_w, ($status // 599) . ' ' . ($ra // '-')
+			    . "\n";
+			POSIX::_exit(0);
+		}
+		push @kids, $pid;
+	}
+	close $_ for $go_r, $res_w, $up_w;
+	# Every client has connected (or failed to) before any sends.
+	my $up = 0;
+	while ($up < $n) {
+		my $got = sysread($up_r, my $buf, $n) or last;
+		$up += $got;
+	}
+	close $go_w;
+	my @out = map { chomp; $_ } <$res_r>;
+	waitpid($_, 0) for @kids;
+	return @out;
+}
 
 sub metrics {
 	my $res = $t->request('GET', '/api/metrics');
