@@ -672,7 +672,9 @@ sub _wait_healthy {
 # ---------------------------------------------------------------- requests
 
 # request($method, $path, body => $raw, json => $data, headers => {...},
-#         timeout => $s)
+#         timeout => $s, from => '127.0.0.2')
+# ("from": the client's source address, another client as nginx sees it;
+# any 127/8 address works on Linux's loopback)
 # Returns { status, reason, headers (lower-case names; repeated headers
 # joined with ", "), body, json (decoded object, or undef) }.  Status 599 is
 # a transport error (body says which).
@@ -689,6 +691,7 @@ sub request {
 		keep_alive	=> 0,
 		max_redirect	=> 0,
 		timeout		=> $o{timeout} // 60,
+		$o{from} ? (local_address => $o{from}) : (),
 		verify_SSL	=> 0,
 		SSL_options	=> {
 			SSL_verify_mode	=> SSL_VERIFY_NONE,
