@@ -177,7 +177,8 @@ $t = CexupTest->new(
     nginx_log_ignore => qr/upstream prematurely closed/,
     nginx_edit => sub {
 	my ($text) = @_;
-	$text =~ s{^(\s*)(server unix:\S+cexup-api\.sock;)$}
+	# After every upstream server line, whichever upstream it is in.
+	$text =~ s{^(\s*)(server unix:\S+;)$}
 	    {$1$2\n$1server unix:$fake_path max_fails=0;}mg
 	    or die 'no upstream server line';
 	$text =~ s{^(\s*)(location = /api \{)$}

@@ -38,7 +38,8 @@ like($t->nginx_conf_text, qr/^\s*limit_conn cexup_addr $PER_ADDRESS;/m,
     "the shipped per-address limit ($PER_ADDRESS) is in force");
 my $key = $t->api_key;
 
-# ---- unloaded
+# ---- unloaded (again after the attack, below: the machine is shared, and
+# the larger of the two is the baseline)
 my ($unloaded, $bad) = measure(200);
 is_deeply($bad, {}, 'unloaded: every catalog request is a 200');
 
@@ -65,19 +66,28 @@ ok($measured_in < $ATTACK_SECONDS, sprintf('the loaded requests ran '
     . 'during the attack (%.1f s)', $measured_in));
 my @report = map { chomp; [ split / / ] } <$report_r>;
 waitpid($attacker, 0);
+my ($after, $bad_after) = measure(200);
+is_deeply($bad_after, {}, 'after the attack: every catalog request is a 200');
+my $before = $unloaded;
+$unloaded = $after if $after > $unloaded;
 
 is_deeply($bad_loaded, {}, 'under attack: every catalog request is a 200 '
     . '(no 500, no 502)');
 my $limit = 2 * $unloaded + 0.050;
-note(sprintf('p99 of GET /api/speciality from %s: %.1f ms unloaded, %.1f ms '
-    . 'under attack (limit %.1f ms)', $OTHER, 1000 * $unloaded,
-    1000 * $loaded, 1000 * $limit));
+note(sprintf('p99 of GET /api/speciality from %s: %.1f ms unloaded (%.1f '
+    . 'before, %.1f after), %.1f ms under attack (limit %.1f ms)', $OTHER,
+    1000 * $unloaded, 1000 * $before, 1000 * $after, 1000 * $loaded,
+    1000 * $limit));
 cmp_ok($loaded, '<=', $limit, 'under attack, p99 within 2 x unloaded + 50 ms');
 
 # Report lines: kind, seconds from its connect (or its last byte, for
 # "silent") to the server's close (-1: still open at the end), status
 # answered (0: none), "retry" if the answer has Retry-After, seconds to the
-# answer (-1: none), its age at the end of the attack.
+# answer (-1: none), its age at the end of the attack, and when it was last
+# seen open.  The attacker sees a close only at its next look, late on a
+# busy machine: "cut no earlier than" uses the close it saw, "lived no
+# longer than" the last time it saw the connection open, so that neither
+# depends on how busy the machine is.
 my %by;
 push @{ $by{ $_->[0] } }, $_ for @report;
 is(scalar @{ $by{$_} // [] }, $N{$_}, "$N{$_} $_ connections reported")
@@ -95,8 +105,7 @@ note(sprintf('slowloris cut %.1f to %.1f s after connecting', $first, $last))
     if @cut;
 ok(@cut && $first >= $HEADER_TIMEOUT - 1, '... none before '
     . "client_header_timeout ($HEADER_TIMEOUT s)");
-my @old = grep { ($_->[1] < 0 ? $_->[5] : $_->[1]) > $HEADER_TIMEOUT + 5 }
-    @header;
+my @old = grep { $_->[6] > $HEADER_TIMEOUT + 5 } @header;
 is(scalar @old, 0, '... and none lived more than '
     . ($HEADER_TIMEOUT + 5) . ' s, though each kept sending');
 is(scalar(grep { $_->[2] != 0 } @header), 0, '... with no answer');
@@ -107,7 +116,8 @@ is(scalar @silent_cut, scalar @silent, 'every silent body was cut');
 ($first, $last) = minmax(map { $_->[1] } @silent_cut);
 note(sprintf('silent bodies cut %.1f to %.1f s after their last byte',
     $first, $last)) if @silent_cut;
-ok(@silent_cut && $first >= $BODY_TIMEOUT - 1 && $last <= $BODY_TIMEOUT + 5,
+ok(@silent_cut && $first >= $BODY_TIMEOUT - 1
+    && !grep({ $_->[6] > $BODY_TIMEOUT + 5 } @silent),
     "... by client_body_timeout (${BODY_TIMEOUT} s)");
 
 my @drip = @{ $by{drip} // [] };
@@ -117,8 +127,9 @@ note(scalar(@refused) . ' dripping bodies refused with 503, '
     . scalar(@admitted) . ' admitted and still dripping at the end');
 cmp_ok(scalar @refused, '>=', $N{drip} + $N{silent} - $PER_ADDRESS,
     "limit_conn: all but $PER_ADDRESS requests of the address refused");
-is(scalar(grep { $_->[2] == 503 && $_->[4] > 2 } @drip), 0,
-    '... at once (within 2 s of the request header)');
+is(scalar(grep { $_->[2] == 503 && $_->[4] > 5 } @drip), 0,
+    '... at once (seen within 5 s of the request header, before any '
+    . 'timeout)');
 is(scalar(grep { $_->[3] ne 'retry' } @refused), 0,
     '... each with Retry-After');
 is(scalar(grep { $_->[2] != 503 && $_->[2] != 0 } @drip), 0,
@@ -163,6 +174,9 @@ sub minmax {
 sub attack {
 	my ($ready, $report) = @_;
 	$SIG{PIPE} = 'IGNORE';
+	# A real attacker spends its own machine's CPU, not the server's: here
+	# the two share one, so the attacker yields it.
+	POSIX::nice(10);
 	my $login = "POST /api/login HTTP/1.1\r\nHost: localhost\r\n"
 	    . "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n";
 	my %first = (header => "GET /api/health HTTP/1.1\r\n",
@@ -191,13 +205,16 @@ sub attack {
 		my @cut;
 		for my $c (@conns) {
 			my $s = $c->{sock};
+			$c->{last_seen} = $c->{seen};
 			my $n = $s->sysread(my $buf, 4096);
+			$c->{seen} = $now;
 			if ($n) {
 				$c->{answered} //= $now;
 				$c->{in} .= $buf;
 			} elsif (defined $n || !($!{EAGAIN}
 			    || $SSL_ERROR == SSL_WANT_READ
 			    || $SSL_ERROR == SSL_WANT_WRITE)) {
+				$c->{seen} = $c->{last_seen};
 				$c->{closed} = $now;
 				push @cut, $c;
 				next;
@@ -251,8 +268,9 @@ sub attack {
 		    ? sprintf('%.2f', $c->{closed} - $c->{t0}) : -1;
 		my $answered = defined $c->{answered}
 		    ? sprintf('%.2f', $c->{answered} - $c->{t0}) : -1;
-		printf {$report} "%s %s %d %s %s %.2f\n", $c->{kind}, $life,
-		    $status // 0, $retry, $answered, $end - $c->{t0};
+		printf {$report} "%s %s %d %s %s %.2f %.2f\n", $c->{kind}, $life,
+		    $status // 0, $retry, $answered, $end - $c->{t0},
+		    ($c->{seen} // $c->{t0} // 0) - ($c->{t0} // 0);
 	}
 	close $report;
 }
