@@ -104,9 +104,10 @@ my $gone = $t->wait_until(5, sub { !grep { kill 0, $_ } @workers });
 ok($gone, 'no worker outlives the master');
 
 $res = $t->request('GET', '/api/health');
-$t->expect_error($res, 502, 'Bad gateway.',
-    'The API server is not available. Please try again later.',
-    name => 'with the server stopped nginx answers 502 JSON');
+$t->expect_error($res, 503, 'Service unavailable.',
+    'The service is temporarily unavailable. Please try again later.',
+    name => 'with the server stopped nginx answers 503 JSON, not 502');
+is($res->{headers}{'retry-after'}, 5, 'with Retry-After');
 
 $t->stop;
 done_testing();

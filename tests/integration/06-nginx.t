@@ -6,6 +6,9 @@ use strict;
 use warnings;
 
 use IO::Socket::INET;
+use IO::Socket::UNIX;
+use File::Temp qw(tempdir);
+use POSIX ();
 use IO::Socket::SSL qw(SSL_VERIFY_NONE);
 use Test::More;
 use JSON::PP;
@@ -134,5 +137,89 @@ is($entry->{status}, 200, 'and the status as a number');
 is($entry->{uri}, '/api/health', 'the path without its query string');
 unlike($line // '', qr/secret/, 'no query-string data in the access log');
 
+$t->stop;
+
+# ---- retries on another node, and nginx's own failures
+# Beside the real node, a node that accepts every connection, reads the
+# request and closes without answering (a worker dying under it):
+# fastcgi_next_upstream passes an idempotent request on to the real node,
+# never a POST already sent (it may have taken effect); that POST is
+# answered 503 + Retry-After, not 502.  max_fails=0 keeps the broken node
+# in the rotation, so that requests keep meeting it.  A location that
+# answers 500 itself stands for nginx's own failures (out of connections
+# or memory), which must reach the client as 503 too.
+my $fake_dir = tempdir('cexup-fake-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+chmod 0755, $fake_dir;
+my $fake_path = "$fake_dir/broken.sock";
+my $fake = IO::Socket::UNIX->new(Local => $fake_path, Listen => 128)
+    or die "listen $fake_path: $!";
+chmod 0666, $fake_path;
+pipe(my $seen_r, my $seen_w) or die;
+my $fake_pid = fork // die;
+if (!$fake_pid) {
+	close $seen_r;
+	while (my $c = $fake->accept) {
+		# The whole request has arrived once the empty FCGI_STDIN
+		# record (type 5, length 0) ends it.
+		my $in = '';
+		while ($in !~ /\x01\x05..\x00\x00/s) {
+			sysread($c, $in, 65536, length $in) or last;
+		}
+		syswrite $seen_w, ($in =~ /REQUEST_METHOD(GET|POST)/ ? $1 : '?')
+		    . "\n";
+		close $c;
+	}
+	POSIX::_exit(0);
+}
+close $seen_w;
+close $fake;
+$t = CexupTest->new(
+    nginx_log_ignore => qr/upstream prematurely closed/,
+    nginx_edit => sub {
+	my ($text) = @_;
+	# After every upstream server line, whichever upstream it is in.
+	$text =~ s{^(\s*)(server unix:\S+;)$}
+	    {$1$2\n$1server unix:$fake_path max_fails=0;}mg
+	    or die 'no upstream server line';
+	$text =~ s{^(\s*)(location = /api \{)$}
+	    {$1location = /api/nginx-500 {\n$1\treturn 500;\n$1}\n$1$2}m
+	    or die 'no "location = /api" line';
+	return $text;
+    });
+# GET, POST, POST, ...: round robin alternates the nodes, and a retried GET
+# takes two turns, so this order sends both methods to both nodes.  The
+# POST is a catalog route without API key (401 from the real node): a
+# login would soon meet the account lockout.
+my (%get, %post);
+for my $i (1 .. 21) {
+	if ($i % 3 == 1) {
+		$get{ $t->request('GET', '/api/health')->{status} }++;
+		next;
+	}
+	my $r = $t->request('POST', '/api/doctor', json => {});
+	$post{ $r->{status} }++;
+	if ($r->{status} == 503) {
+		is($r->{headers}{'retry-after'}, 5,
+		    'a POST the broken node dropped: 503 with Retry-After');
+		is($r->{json}{message}, 'Service unavailable.', '... JSON');
+	}
+}
+my @seen = do { kill 'TERM', $fake_pid; waitpid($fake_pid, 0);
+    map { chomp; $_ } <$seen_r> };
+note('the broken node saw ' . join(' ', @seen) . '; GET: '
+    . join(', ', map { "$get{$_} x $_" } sort keys %get) . '; POST: '
+    . join(', ', map { "$post{$_} x $_" } sort keys %post));
+ok(grep({ $_ eq 'GET' } @seen) && grep({ $_ eq 'POST' } @seen),
+    'the broken node received GETs and POSTs');
+is_deeply(\%get, { 200 => 7 }, 'every GET it dropped was retried on the '
+    . 'real node: 7 x 200');
+is($post{503} // 0, scalar(grep { $_ eq 'POST' } @seen),
+    'no POST it dropped was retried: each is a 503');
+ok(!grep({ $_ != 401 && $_ != 503 } keys %post),
+    'the others reached the real node (401)');
+$res = $t->request('GET', '/api/nginx-500');
+$t->expect_error($res, 503, 'Service unavailable.',
+    'The service is temporarily unavailable. Please try again later.',
+    retry_after => 5, name => "nginx's own 500 is 503 JSON with Retry-After");
 $t->stop;
 done_testing();
