@@ -40,9 +40,9 @@ my $t = CexupTest->new(tap => 0, auth_rate => '100000r/s',
 	    . "found $n\n" unless $n == 2;
 	return $text;
     },
-    # Each client connection needs an upstream one too; all come from one
-    # address, so the per-address limit_conn is the harness's (high) one.
-    worker_connections => 2 * (sort { $b <=> $a } @conns)[0] + 64,
+    # The harness sizes nginx for production (4096 connections, enough
+    # for 256 clients and their upstream connections) and raises the
+    # per-address limit_conn: every client here comes from 127.0.0.1.
     config => { workers => undef, auth_workers => undef,
 	max_requests => undef, listen_backlog => undef });
 my $hash_wait = 3000;	# the default (config.c)
