@@ -9,7 +9,8 @@
 # Run through bench/run-auth-load.sh (it builds and installs wrk).
 # Environment: CEXUP_BIN, ARGON2_TIME (bench/argon2_time binary), DURATION
 # (seconds per point, default 8), CONNECTIONS (default "16 64 256"),
-# ROUTES (default "login register"), VERBOSE=1 (wrk's raw output too).
+# ROUTES (default "login register"), VERBOSE=1 (wrk's raw output too),
+# AUTH_WORKERS (the auth pool's size; default: the server's).
 use strict;
 use warnings;
 use FindBin;
@@ -43,7 +44,8 @@ my $t = CexupTest->new(tap => 0, auth_rate => '100000r/s',
     # The harness sizes nginx for production (4096 connections, enough
     # for 256 clients and their upstream connections) and raises the
     # per-address limit_conn: every client here comes from 127.0.0.1.
-    config => { workers => undef, auth_workers => undef,
+    # AUTH_WORKERS: to compare pool sizes (default: the server's).
+    config => { workers => undef, auth_workers => $ENV{AUTH_WORKERS} || undef,
 	max_requests => undef, listen_backlog => undef });
 my $hash_wait = 3000;	# the default (config.c)
 my $base = $t->base_url;
