@@ -107,11 +107,30 @@ sub loadavg {
 	return $one;
 }
 
+# The catalog beside the flood: one closed-loop connection on
+# GET /api/speciality (the api pool), alone and during each login point.
+my $key = $t->api_key;
+sub catalog_probe_cmd {
+	return "wrk -t1 -c1 -d${duration}s --latency -H 'x-api-key: $key' "
+	    . "'$base/api/speciality' 2>&1";
+}
+my $alone = eval { parse_wrk(scalar `@{[ catalog_probe_cmd() ]}`) };
+my %beside;
+
 my @rows;
 my $load_before = loadavg();
 for my $route (@routes) {
 	for my $c (@conns) {
+		my $probe;
+		open $probe, '-|', catalog_probe_cmd() or undef $probe
+		    if $route eq 'login';
 		push @rows, [ $route, $c, run_point($route, $c) ];
+		if ($probe) {
+			local $/;
+			my $out = <$probe>;
+			close $probe;
+			$beside{$c} = eval { parse_wrk($out) };
+		}
 		# Let the auth socket's backlog drain before the next point:
 		# wrk's last requests are still queued there when it stops.
 		my $idle_since;
@@ -165,6 +184,15 @@ for (@rows) {
 }
 print "\np50/p99 are of all responses (a 503 is fast).  Users after the "
     . "run: $users\n";
+printf "\nGET /api/speciality, one connection: alone p50 %s p99 %s (%.0f "
+    . "req/s)\n", $alone->{p50} // '?', $alone->{p99} // '?',
+    $alone->{rps} // 0 if $alone;
+for my $c (sort { $a <=> $b } keys %beside) {
+	my $b = $beside{$c} or next;
+	printf "  during the %d-connection login flood: p50 %s p99 %s (%.0f "
+	    . "req/s, %d non-2xx)\n", $c, $b->{p50} // '?', $b->{p99} // '?',
+	    $b->{rps} // 0, $b->{non2xx};
+}
 if ($ENV{VERBOSE}) {
 	print "\n$_->[2]{raw}\n" for @rows;
 }
