@@ -29,6 +29,7 @@ void		*arena_calloc(struct arena *, size_t n, size_t size);
 void		*arena_realloc(struct arena *, void *old, size_t old_size,
 		    size_t new_size);
 char		*arena_strdup(struct arena *, const char *);
+/* Copies exactly n bytes (NULs included) and terminates: not strndup(3). */
 char		*arena_strndup(struct arena *, const char *, size_t);
 char		*arena_printf(struct arena *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));

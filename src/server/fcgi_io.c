@@ -134,7 +134,8 @@ write_response(FCGX_Request *fcgi, struct arena *a, const struct response *r)
 static const char *
 printable(struct arena *a, const char *s)
 {
-	char *copy = arena_strndup(a, s, 512), *p;
+	/* At most 512 bytes, never past the string's end. */
+	char *copy = arena_strndup(a, s, strnlen(s, 512)), *p;
 
 	for (p = copy; *p != '\0'; p++)
 		if ((unsigned char)*p <= ' ' || *p == 0x7f)
