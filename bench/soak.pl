@@ -12,13 +12,14 @@
 # and AUTH_CLIENTS clients each cycling through a patient login, three
 # token refreshes, GET /api/me and, every fourth cycle, a registration.
 #
-# Workers are never recycled (max_requests = 0 for both pools): recycling
+# Before the first sample every auth worker is made to hash once (see
+# warm_up).  Workers are never recycled (max_requests = 0 for both pools): recycling
 # would hide exactly the leak this looks for.
 #
 # Run through bench/soak.sh (it builds first).  Environment: CEXUP_BIN,
 # CEXUP_SRCDIR, DURATION (seconds, default 600), SAMPLE (default 5),
 # CATALOG_CLIENTS (2), CATALOG_RATE (requests/s per client, 40),
-# AUTH_CLIENTS (1), AUTH_RATE (cycles/s per client, 2), WORKERS (2),
+# AUTH_CLIENTS (2), AUTH_RATE (cycles/s per client, 2), WORKERS (2),
 # AUTH_WORKERS (2), CSV (default bench/soak.csv), PNG (bench/soak.png),
 # RSS_LIMIT_KB (1024) and RSS_LIMIT_PCT (5): a worker's or the master's
 # RSS fails when its last-minute median exceeds the first-minute median by
@@ -37,7 +38,7 @@ my $duration = $ENV{DURATION} // 600;
 my $sample_every = $ENV{SAMPLE} // 5;
 my $catalog_clients = $ENV{CATALOG_CLIENTS} // 2;
 my $catalog_rate = $ENV{CATALOG_RATE} // 40;
-my $auth_clients = $ENV{AUTH_CLIENTS} // 1;
+my $auth_clients = $ENV{AUTH_CLIENTS} // 2;
 my $auth_rate = $ENV{AUTH_RATE} // 2;
 my $csv_file = $ENV{CSV} // "$FindBin::Bin/soak.csv";
 my $png_file = $ENV{PNG} // "$FindBin::Bin/soak.png";
@@ -194,6 +195,37 @@ sub assign_slots {
 	}
 }
 
+# Warm-up: a worker's first password hash maps Argon2's work memory
+# (argon2_memory_kib), which stays resident - once, not a leak, but a
+# worker still idle in the first minute would show it as growth.  So
+# logins in parallel, as many as there are auth workers times two, until
+# every auth worker has grown from its start (at most 20 rounds).
+sub warm_up {
+	my %start = map { $_ => proc_rss_kb($_) } $t->worker_pids('auth');
+	# A pid gone by now (or not readable) is no worker to warm.
+	delete @start{ grep { $start{$_} eq '' } keys %start };
+	my $cold = sub { grep { (proc_rss_kb($_) || 0) < $start{$_} + 1024 }
+	    keys %start };
+	my ($email, $password) = $t->register_user(password => 'soak-warm-up-1');
+	my $rounds = 0;
+	while ($rounds < 20 && $cold->()) {
+		$rounds++;
+		my @pids;
+		for (1 .. 2 * keys %start) {
+			my $pid = fork // die "fork: $!";
+			if (!$pid) {
+				$t->request('POST', '/api/login',
+				    json => { email => $email, password => $password });
+				_exit(0);
+			}
+			push @pids, $pid;
+		}
+		waitpid $_, 0 for @pids;
+	}
+	return ($rounds, scalar $cold->());
+}
+my ($warm_rounds, $cold) = warm_up();
+
 assign_slots();
 my @columns = ('t_s', 'requests', 'rps', 'pg_connections', 'master_rss_kb',
     'master_fds', map { ("${_}_rss_kb", "${_}_fds") } @slots);
@@ -275,6 +307,8 @@ printf "soak: %d s, sample every %d s; %d catalog client(s) at %s req/s, "
     . "%d auth client(s) at %s cycles/s; workers never recycled\n",
     $duration, $sample_every, $catalog_clients, $catalog_rate,
     $auth_clients, $auth_rate;
+printf "warm-up: %d round(s) of parallel logins; auth workers still "
+    . "without a hash after it: %d\n", $warm_rounds, $cold;
 printf "requests logged by nginx: %d (%.1f/s); client responses as "
     . "expected: %d, not: %d; users at the end: %s; replaced workers: %s; "
     . "error lines in the server log: %d\n", $rows[-1]{requests},
