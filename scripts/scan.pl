@@ -55,11 +55,9 @@ my $baseline_secs = $ENV{BASELINE_SECONDS} // 30;
 my @nice = ('nice', '-n', $ENV{NICE} // 10);
 my $srcdir = $ENV{CEXUP_SRCDIR} // "$FindBin::Bin/..";
 
-my $work = tempdir('cexup-scan-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{KEEP});
-# nginx's workers run as another user when we are root: they read nothing
-# here, but must traverse into nothing either; the master (root) reads the
-# certificate and key.
-chmod 0755, $work;
+my $work = tempdir('cexup-scan-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+# (Only nginx's master reads the certificate and key here, as the user we
+# are: the directory can stay private.)
 
 sub run_quiet {
 	my ($log, @cmd) = @_;
