@@ -156,7 +156,9 @@ sub auth_step {
 sub proc_rss_kb {
 	my ($pid) = @_;
 	open my $fh, '<', "/proc/$pid/status" or return '';
-	while (<$fh>) { return $1 if /^VmRSS:\s+(\d+) kB/ }
+	# A named variable: callers pass $_ of a grep or map, which
+	# while (<$fh>) would overwrite.
+	while (my $line = <$fh>) { return $1 if $line =~ /^VmRSS:\s+(\d+) kB/ }
 	return '';
 }
 
