@@ -22,6 +22,8 @@ TEST_PACKAGES="valgrind libyaml-libyaml-perl libjson-validator-perl systemd
 # clang alone cannot link -fsanitize=fuzzer,address: libFuzzer and the
 # sanitizer runtimes are in libclang-rt-14-dev (only a Recommends of clang).
 FUZZ_PACKAGES="clang libclang-rt-14-dev"
+# scripts/scan.sh only (release checks, not CI).
+SCAN_PACKAGES="sqlmap testssl.sh slowhttptest"
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
