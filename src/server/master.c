@@ -346,6 +346,14 @@ spawn_worker(int pool)
 	return 0;
 }
 
+/* A scoreboard place's route, for a log line. */
+static const char *
+route_name(int route)
+{
+	return route >= 0 && (size_t)route < api_routes_count ?
+	    api_routes[route].pattern : "(not matched yet)";
+}
+
 /*
  * What a worker that died was doing, from its scoreboard place, and the
  * place freed for the next worker.  A request cut off is named (route and
@@ -364,9 +372,7 @@ release_place(struct slot *s, const char *how)
 	if (seen.pid == s->pid && seen.stage >= METRICS_STAGE_READING)
 		log_warnx("%s worker %ld %s during a request: route %s, "
 		    "request id %s, after %lld ms", config_pool_name(s->pool),
-		    (long)s->pid, how, seen.route >= 0 &&
-		    (size_t)seen.route < api_routes_count ?
-		    api_routes[seen.route].pattern : "(not matched yet)",
+		    (long)s->pid, how, route_name(seen.route),
 		    seen.request_id[0] ? seen.request_id : "-",
 		    now_ms() - seen.request_start_ms);
 	memset(place, 0, sizeof(*place));
@@ -553,8 +559,7 @@ enforce_deadlines(long long now)
 		    "%lld ms, past request_timeout (%d s); killing it",
 		    config_pool_name(s->pool), (long)s->pid,
 		    seen.request_id[0] ? seen.request_id : "-",
-		    seen.route >= 0 && (size_t)seen.route < api_routes_count ?
-		    api_routes[seen.route].pattern : "(not matched yet)",
+		    route_name(seen.route),
 		    now - seen.request_start_ms, m.cfg->request_timeout);
 		metrics_add(metrics_counter(m.metrics, s->pool,
 		    METRICS_WORKER_TIMEOUTS), 1);
