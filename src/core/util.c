@@ -99,6 +99,33 @@ monotonic_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int
+parse_msec(const char *s, long long *out_ms)
+{
+	long long sec = 0, ms = 0;
+	const char *p;
+	int digits = 0, frac = 0;
+
+	if (s == NULL)
+		return -1;
+	for (p = s; *p >= '0' && *p <= '9'; p++, digits++)
+		if ((sec = sec * 10 + (*p - '0')) > 1LL << 40)
+			return -1;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, frac++)
+			if (frac < 3)
+				ms = ms * 10 + (*p - '0');
+		if (frac == 0)
+			return -1;
+		for (; frac < 3; frac++)
+			ms *= 10;
+	}
+	if (*p != '\0' || digits == 0)
+		return -1;
+	*out_ms = sec * 1000 + ms;
+	return 0;
+}
+
 long long
 realtime_ms(void)
 {

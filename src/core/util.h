@@ -15,6 +15,14 @@
  */
 int	 parse_long(const char *s, long min, long max, long *out);
 
+/*
+ * Parses a time in seconds with up to millisecond precision, as nginx's
+ * $msec prints it ("1700000000.123"; more fraction digits are read and
+ * dropped, no sign, no exponent) into milliseconds.  Returns 0, or -1 when
+ * s is empty, malformed or beyond 2^40 seconds.
+ */
+int	 parse_msec(const char *s, long long *out_ms);
+
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
 char	*xstrdup(const char *);

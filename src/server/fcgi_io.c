@@ -64,21 +64,9 @@ read_body(void *ctx, char *buf, size_t len)
 static long
 queued_ms(const char *msec)
 {
-	long long at = 0;
-	const char *p;
-	int frac = 0;
+	long long at;
 
-	if (msec == NULL || *msec == '\0')
-		return -1;
-	for (p = msec; *p >= '0' && *p <= '9' && at < 1LL << 40; p++)
-		at = at * 10 + (*p - '0');
-	at *= 1000;
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++, frac++)
-			if (frac < 3)
-				at += (*p - '0') * (frac == 0 ? 100 :
-				    frac == 1 ? 10 : 1);
-	if (*p != '\0' || p == msec)
+	if (msec == NULL || parse_msec(msec, &at) == -1)
 		return -1;
 	at = realtime_ms() - at;
 	return at < 0 ? 0 : at > 3600 * 1000 ? -1 : (long)at;
