@@ -34,6 +34,7 @@ struct db {
 	 * tagged with an older epoch knows it may hold stale answers.
 	 */
 	char			 channel[64];
+	bool			 listening;	/* LISTEN succeeded */
 	uint64_t		 epoch;
 	/* Statements prepared on this connection, by identity. */
 	const struct db_stmt	*prepared[MAX_PREPARED];
@@ -63,7 +64,9 @@ listen_channel(struct db *db)
 	snprintf(sql, sizeof(sql), "LISTEN %s", ident);
 	PQfreemem(ident);
 	res = PQexec(db->conn, sql);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	/* Refused (e.g. on a hot standby): no notifications, no cache. */
+	db->listening = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!db->listening)
 		log_warnx("LISTEN %s: %s", db->channel,
 		    PQerrorMessage(db->conn));
 	PQclear(res);
@@ -107,6 +110,7 @@ db_connect(struct db *db)
 		return -1;
 	}
 	PQsetNoticeReceiver(db->conn, notice_ignore, NULL);
+	db->listening = false;
 	db->epoch++;	/* notifications may have been missed meanwhile */
 	if (db->channel[0] != '\0')
 		listen_channel(db);
@@ -207,7 +211,8 @@ db_epoch(struct db *db, uint64_t *epoch)
 		check_idle_connection(db);	/* also reads what is there */
 	else
 		drain_notifications(db);
-	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK ||
+	    (db->channel[0] != '\0' && !db->listening))
 		return false;
 	while ((n = PQnotifies(db->conn)) != NULL) {
 		db->epoch++;

@@ -45,8 +45,9 @@ void		 db_listen(struct db *, const char *channel);
 /*
  * Without a round trip: reads whatever the server has sent (the idle check
  * of db_ready, then notifications) and gives the epoch, which grows with
- * every connect and every notification.  false when not connected (an
- * answer from memory could then be stale without our knowing).
+ * every connect and every notification.  false when not connected or the
+ * LISTEN was refused (an answer from memory could then be stale without
+ * our knowing).
  */
 bool		 db_epoch(struct db *, uint64_t *epoch);
 /*
