@@ -2,12 +2,15 @@
  * catalog.c - slugs, the name search pattern, shared column JSON.
  */
 #include "api/catalog.h"
+#include <string.h>
+
 #include "app/app.h"
 #include "core/arena.h"
 #include "core/db.h"
 #include "core/json.h"
 #include "http/param.h"
 #include "http/request.h"
+#include "http/respcache.h"
 #include "http/response.h"
 
 const char *
@@ -37,6 +40,8 @@ catalog_fetch_by_slug(struct request *req, struct response *resp,
 		response_invalid(resp, &fe);
 		return NULL;
 	}
+	if (respcache_lookup(req, resp, params[0], strlen(params[0])))
+		return NULL;	/* answered from memory */
 	res = db_exec(req->app->db, req->arena, stmt, params, &st);
 	if (res == NULL) {
 		response_db_failure(resp, st);

@@ -27,7 +27,8 @@ const char	*catalog_slug(struct request *, struct field_errors *);
 /*
  * The common start of a detail route: the required `slug`, then the
  * statement with it as $1.  Returns the rows (at least one), or NULL after
- * answering 400, 404 (with the given texts) or the database failure.
+ * answering 400, 404 (with the given texts), the database failure, or from
+ * the response cache (http/respcache.h).
  */
 PGresult	*catalog_fetch_by_slug(struct request *, struct response *,
 		    const struct db_stmt *, const char *not_found,

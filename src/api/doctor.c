@@ -264,6 +264,13 @@ handle_doctor_list(struct request *req, struct response *resp)
 		return;
 	}
 
+	/* Length-prefixed: no value can imitate another's separator. */
+	if (page_cache_lookup(req, resp, &pg, arena_printf(req->arena,
+	    "|%zu:%s|%zu:%s|%zu:%s",
+	    speciality ? strlen(speciality) : 0, speciality ? speciality : "-",
+	    hospital ? strlen(hospital) : 0, hospital ? hospital : "-",
+	    q_len, q ? q : "-")))
+		return;
 	params[0] = pg.limit;
 	params[1] = pg.offset;
 	if (filters & FILTER_SPECIALITY)

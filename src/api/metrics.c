@@ -109,6 +109,14 @@ static const struct {
 	  "Workers that exited after max_requests and were replaced." },
 	{ METRICS_WORKER_TIMEOUTS, "cexup_worker_request_timeouts_total",
 	  "Workers killed for running a request past request_timeout." },
+	{ METRICS_CACHE_HITS, "cexup_catalog_cache_hits_total",
+	  "Catalog answers served from a worker's response cache." },
+	{ METRICS_CACHE_MISSES, "cexup_catalog_cache_misses_total",
+	  "Cacheable catalog requests that had to query the database." },
+	{ METRICS_CACHE_EVICTIONS, "cexup_catalog_cache_evictions_total",
+	  "Cached catalog answers dropped to stay within catalog_cache_bytes." },
+	{ METRICS_CACHE_CLEARS, "cexup_catalog_cache_clears_total",
+	  "Worker caches emptied by a catalog NOTIFY or a reconnect." },
 };
 
 /* Every counter with a pool label, for each pool this node runs. */

@@ -3,13 +3,16 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "api/page.h"
 #include "app/app.h"
+#include "core/arena.h"
 #include "core/db.h"
 #include "core/json.h"
 #include "http/param.h"
 #include "http/request.h"
+#include "http/respcache.h"
 #include "http/response.h"
 
 void
@@ -83,6 +86,16 @@ page_respond(struct response *resp, const PGresult *res,
 	envelope_finish(resp, 200, w);
 }
 
+bool
+page_cache_lookup(struct request *req, struct response *resp,
+    const struct page *pg, const char *filters)
+{
+	const char *key = arena_printf(req->arena, "%" PRId64 ",%" PRId64 "%s",
+	    pg->size, pg->number, filters);
+
+	return respcache_lookup(req, resp, key, strlen(key));
+}
+
 void
 page_respond_list(struct request *req, struct response *resp,
     const struct db_stmt *stmt, page_item_writer write_item)
@@ -98,6 +111,8 @@ page_respond_list(struct request *req, struct response *resp,
 		response_invalid(resp, &fe);
 		return;
 	}
+	if (page_cache_lookup(req, resp, &pg, ""))
+		return;
 	params[0] = pg.limit;
 	params[1] = pg.offset;
 	res = db_exec(req->app->db, req->arena, stmt, params, &st);

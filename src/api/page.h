@@ -5,6 +5,7 @@
 #ifndef CEXUP_API_PAGE_H
 #define CEXUP_API_PAGE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <libpq-fe.h>
@@ -39,6 +40,14 @@ struct page {
 int	page_parse(struct request *, struct field_errors *, struct page *);
 /* Fills the SQL texts of limit and offset from number and size. */
 void	page_set(struct page *, int64_t number, int64_t size);
+
+/*
+ * The response cache for a list (http/respcache.h): the key is the page
+ * size and number, then `filters` (the route's other parameters, already
+ * parsed and written unambiguously).  true: resp is answered.
+ */
+bool	page_cache_lookup(struct request *, struct response *,
+	    const struct page *, const char *filters);
 
 /* ceil(total / size), but 1 for an empty list (docs/API.md §9). */
 int64_t	page_last(int64_t total, int64_t size);

@@ -13,6 +13,7 @@
 
 struct arena;
 struct config;
+struct lru;
 struct db;
 struct metrics;
 struct metrics_worker;
@@ -29,6 +30,13 @@ struct app {
 	int			 pool;		/* enum pool_id (app/config.h) */
 	struct metrics_worker	*board;		/* scoreboard place, or NULL */
 	char			 schema_version[16];	/* newest sql/NNN_ */
+	/*
+	 * Catalog answers (http/respcache.h), NULL when disabled, valid for
+	 * the database epoch catalog_epoch (core/db.h: db_epoch).
+	 */
+	struct lru		*catalog_cache;
+	uint64_t		 catalog_epoch;
+	uint64_t		*cache_counters[4];	/* hits misses evict clears */
 };
 
 #endif

@@ -102,6 +102,8 @@ static const struct key_spec keys[] = {
 	NUM(K_LOGLEVEL, log_level, 0, 0, "info"),
 	STR(metrics_allow, "127.0.0.1 ::1"),
 	NUM(K_INT, api_key_cache_seconds, 0, 3600, "10"),
+	NUM(K_LONG, catalog_cache_bytes, 0, 1073741824, "4194304"),
+	NUM(K_INT, catalog_cache_max_age, 0, 86400, "60"),
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 

@@ -81,6 +81,8 @@ struct config {
 	int		log_level;		/* LOG_ERR .. LOG_DEBUG */
 	char		metrics_allow[512];	/* who may GET /api/metrics */
 	int		api_key_cache_seconds;	/* workers remember valid keys */
+	long		catalog_cache_bytes;	/* per worker; 0: no cache */
+	int		catalog_cache_max_age;	/* seconds; 0: no limit */
 };
 
 /* "api", "auth". */

@@ -28,6 +28,14 @@ struct db {
 	bool			 checked;	/* idle check done this request */
 	uint64_t		*error_counter;
 	uint64_t		*reconnect_counter;
+	/*
+	 * LISTEN channel re-issued on every connect, and the epoch: bumped
+	 * by every connect and every notification received, so a cache
+	 * tagged with an older epoch knows it may hold stale answers.
+	 */
+	char			 channel[64];
+	bool			 listening;	/* LISTEN succeeded */
+	uint64_t		 epoch;
 	/* Statements prepared on this connection, by identity. */
 	const struct db_stmt	*prepared[MAX_PREPARED];
 	size_t			 n_prepared;
@@ -38,6 +46,30 @@ notice_ignore(void *arg, const PGresult *res)
 {
 	(void)arg;
 	(void)res;
+}
+
+/*
+ * The channel is ours (a constant), not input: quoting it as an identifier
+ * is still the safe way to build the one statement that takes no $n.
+ */
+static void
+listen_channel(struct db *db)
+{
+	PGresult *res;
+	char *ident, sql[128];
+
+	if ((ident = PQescapeIdentifier(db->conn, db->channel,
+	    strlen(db->channel))) == NULL)
+		return;
+	snprintf(sql, sizeof(sql), "LISTEN %s", ident);
+	PQfreemem(ident);
+	res = PQexec(db->conn, sql);
+	/* Refused (e.g. on a hot standby): no notifications, no cache. */
+	db->listening = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!db->listening)
+		log_warnx("LISTEN %s: %s", db->channel,
+		    PQerrorMessage(db->conn));
+	PQclear(res);
 }
 
 static int
@@ -78,6 +110,10 @@ db_connect(struct db *db)
 		return -1;
 	}
 	PQsetNoticeReceiver(db->conn, notice_ignore, NULL);
+	db->listening = false;
+	db->epoch++;	/* notifications may have been missed meanwhile */
+	if (db->channel[0] != '\0')
+		listen_channel(db);
 	return 0;
 }
 
@@ -136,6 +172,54 @@ check_idle_connection(struct db *db)
 		db->n_prepared = 0;
 		db->last_attempt = 0;
 	}
+}
+
+void
+db_listen(struct db *db, const char *channel)
+{
+	snprintf(db->channel, sizeof(db->channel), "%s", channel);
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		listen_channel(db);
+}
+
+/* Reads what has arrived (without waiting) and counts notifications. */
+static void
+drain_notifications(struct db *db)
+{
+	struct pollfd p;
+	PGnotify *n;
+
+	if (db->conn == NULL)
+		return;
+	p.fd = PQsocket(db->conn);
+	p.events = POLLIN;
+	p.revents = 0;
+	if (p.fd >= 0 && poll(&p, 1, 0) > 0)
+		(void)PQconsumeInput(db->conn);
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		db->epoch++;
+		PQfreemem(n);
+	}
+}
+
+bool
+db_epoch(struct db *db, uint64_t *epoch)
+{
+	PGnotify *n;
+
+	if (!db->checked)
+		check_idle_connection(db);	/* also reads what is there */
+	else
+		drain_notifications(db);
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK ||
+	    (db->channel[0] != '\0' && !db->listening))
+		return false;
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		db->epoch++;
+		PQfreemem(n);
+	}
+	*epoch = db->epoch;
+	return true;
 }
 
 bool

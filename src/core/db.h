@@ -39,6 +39,18 @@ void		 db_close(struct db *);
 /* Connected, reconnecting if needed (rate-limited). */
 bool		 db_ready(struct db *);
 /*
+ * LISTEN on channel now (if connected) and after every reconnect.
+ */
+void		 db_listen(struct db *, const char *channel);
+/*
+ * Without a round trip: reads whatever the server has sent (the idle check
+ * of db_ready, then notifications) and gives the epoch, which grows with
+ * every connect and every notification.  false when not connected or the
+ * LISTEN was refused (an answer from memory could then be stale without
+ * our knowing).
+ */
+bool		 db_epoch(struct db *, uint64_t *epoch);
+/*
  * Counters to bump (atomically: they may be shared between processes) on
  * each failed statement and each reconnect; NULL to stop counting.
  */

@@ -35,6 +35,10 @@ enum metrics_counter {
 	METRICS_WORKER_CRASHES,	/* died by signal or non-zero exit */
 	METRICS_WORKER_RECYCLES,	/* exited after max_requests */
 	METRICS_WORKER_TIMEOUTS,	/* killed past request_timeout */
+	METRICS_CACHE_HITS,	/* catalog answers from the worker's cache */
+	METRICS_CACHE_MISSES,
+	METRICS_CACHE_EVICTIONS,	/* entries dropped for room */
+	METRICS_CACHE_CLEARS,	/* caches emptied by NOTIFY or reconnect */
 	METRICS_N_COUNTERS
 };
 

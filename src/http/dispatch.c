@@ -13,6 +13,7 @@
 #include "core/metrics.h"
 #include "http/dispatch.h"
 #include "http/request.h"
+#include "http/respcache.h"
 #include "http/response.h"
 #include "http/router.h"
 
@@ -163,4 +164,5 @@ dispatch(struct request *req, struct response *resp,
 	route->handler(req, resp);
 	if (resp->status == 0)
 		response_internal_error(resp);
+	respcache_store(req, resp);
 }

@@ -55,6 +55,10 @@ struct request {
 	struct json_value	*json;		/* parsed body (object) or NULL */
 	int64_t			 api_client_id;	/* 0: no key presented */
 	int64_t			 user_id;	/* 0 until authenticated */
+	/* Set by respcache_lookup on a miss: store the answer under it. */
+	const char		*cache_key;
+	size_t			 cache_key_len;
+	uint64_t		 cache_epoch;
 };
 
 /*

@@ -14,6 +14,7 @@
 #include "core/db.h"
 #include "core/metrics.h"
 #include "core/util.h"
+#include "http/respcache.h"
 #include "server/app_setup.h"
 #include "server/migrate.h"
 
@@ -96,6 +97,8 @@ app_init(struct app *app, const struct config *cfg, int pool, int place,
 	db_set_counters(app->db, metrics_counter(metrics, pool,
 	    METRICS_DB_ERRORS), metrics_counter(metrics, pool,
 	    METRICS_DB_RECONNECTS));
+	if (pool == POOL_API)
+		respcache_init(app);
 	return 0;
 }
 
@@ -118,6 +121,7 @@ app_preflight(const struct config *cfg, char *err, size_t errsize)
 void
 app_free(struct app *app)
 {
+	respcache_free(app);
 	if (app->db != NULL)
 		db_close(app->db);
 	if (app->arena != NULL)
