@@ -73,8 +73,8 @@ respond_login_failed(struct response *resp, enum login_route route)
 		    "The provided credentials do not match our records.");
 }
 
-static void
-respond_locked(struct request *req, struct response *resp, long seconds)
+void
+login_respond_locked(struct request *req, struct response *resp, long seconds)
 {
 	if (seconds < 1)
 		seconds = 1;
@@ -148,7 +148,7 @@ login_run(struct request *req, struct response *resp, enum login_route route,
 		    10);
 		throttle_record_blocked(&caller, found ? found->id : 0,
 		    identifier);
-		respond_locked(req, resp, locked);
+		login_respond_locked(req, resp, locked);
 		return;
 	}
 

@@ -26,6 +26,10 @@ enum login_route {
 void	login_run(struct request *, struct response *, enum login_route,
 	    const char *identifier, const char *pw, size_t pw_len);
 
+/* 429 with Retry-After for a key locked for seconds more. */
+void	login_respond_locked(struct request *, struct response *,
+	    long seconds);
+
 /* The token object of login and refresh responses. */
 void	login_write_tokens(struct json_writer *, const struct issued_tokens *);
 
