@@ -2,10 +2,9 @@
  * change_password.c - POST /api/password/change (docs/API.md §4, §10): the
  * current password and a new one, under a live access token.
  *
- * A wrong current password counts toward the account's lockout exactly as
- * a failed login does (so a stolen access token cannot be used to guess
- * the password), and a locked account is refused before any hashing.  On
- * success every other session of the user ends; the caller's stays.
+ * The current password is checked by login_reauthenticate() (lockout and
+ * all).  On success every other session of the user ends; the caller's
+ * stays.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,10 +15,8 @@
 #include "api/login.h"
 #include "api/user.h"
 #include "app/app.h"
-#include "app/config.h"
 #include "auth/caller.h"
 #include "auth/password.h"
-#include "auth/throttle.h"
 #include "core/arena.h"
 #include "core/db.h"
 #include "core/json.h"
@@ -27,18 +24,6 @@
 #include "http/param.h"
 #include "http/request.h"
 #include "http/response.h"
-
-/* The stored hash and the lock state, only while the session is live. */
-static const struct db_stmt lookup = {
-	"password_change_lookup",
-	"SELECT u.password_hash, lf.failures,"
-	" CASE WHEN lf.locked_until > now() THEN"
-	"  ceil(extract(epoch FROM lf.locked_until - now()))::bigint END"
-	" FROM users u JOIN sessions s ON s.user_id = u.id"
-	" LEFT JOIN login_failures lf ON lf.key = 'user:' || u.id"
-	" WHERE s.id = $1::uuid AND u.id = $2 AND s.revoked_at IS NULL",
-	2
-};
 
 /*
  * Compare-and-set on the verified hash ($4), so a concurrent change is
@@ -70,15 +55,12 @@ static const struct db_stmt change = {
 void
 handle_password_change(struct request *req, struct response *resp)
 {
-	const struct lockout_params *lockout = &req->app->cfg->lockout;
 	char hash[PASSWORD_HASH_MAX], client[AUTH_CLIENT_TEXT_SIZE];
-	const char *current = NULL, *fresh, *params[7], *key, *stored;
+	const char *current = NULL, *fresh, *params[7], *stored;
 	size_t current_len = 0, fresh_len = 0;
 	struct auth_caller caller;
 	struct field_errors fe;
 	struct json_writer *w;
-	long failures = 0, locked;
-	enum db_status st;
 	struct bearer b;
 	PGresult *res;
 
@@ -92,43 +74,9 @@ handle_password_change(struct request *req, struct response *resp)
 	}
 	if (!bearer_authenticate(req, resp, &b))
 		return;
-	if (request_hash_too_late(req, resp))
+	if (!login_reauthenticate(req, resp, &b, current, current_len,
+	    &stored))
 		return;
-	if ((res = bearer_query(req, resp, &b, &lookup, params, NULL,
-	    NULL)) == NULL)
-		return;
-	stored = arena_strdup(req->arena, PQgetvalue(res, 0, 0));
-	if (!PQgetisnull(res, 0, 1))
-		failures = strtol(PQgetvalue(res, 0, 1), NULL, 10);
-	request_caller(req, &caller);
-	if (!PQgetisnull(res, 0, 2)) {
-		throttle_record_blocked(&caller, b.user_id, NULL);
-		login_respond_locked(req, resp,
-		    strtol(PQgetvalue(res, 0, 2), NULL, 10));
-		return;
-	}
-
-	key = throttle_key(req->arena, b.user_id, NULL);
-	switch (password_check(&req->app->passwords,
-	    request_hash_wait_ms(req), current_len <= PASSWORD_MAX_LEN ?
-	    stored : NULL, current, current_len)) {
-	case PASSWORD_BUSY:
-		response_busy(resp);
-		return;
-	case PASSWORD_MISMATCH:
-		st = throttle_record_failure(&caller, lockout, key, b.user_id,
-		    NULL, &locked);
-		if (st != DB_OK)
-			response_db_failure(resp, st);
-		else
-			response_error(resp, 401, "Invalid credentials.",
-			    "The current password is incorrect.");
-		return;
-	case PASSWORD_MATCH:
-		break;
-	}
-	if (failures > 0)
-		throttle_reset(&caller, key);
 
 	if (password_hash_guarded(&req->app->passwords,
 	    request_hash_wait_ms(req), fresh, fresh_len, hash) == -1) {
@@ -137,6 +85,7 @@ handle_password_change(struct request *req, struct response *resp)
 	}
 	params[2] = hash;
 	params[3] = stored;
+	request_caller(req, &caller);
 	auth_caller_params(&caller, client, params + 4);
 	/* No row: the session ended, or the password changed meanwhile. */
 	if ((res = bearer_query(req, resp, &b, &change, params, NULL,
