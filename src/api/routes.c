@@ -60,8 +60,10 @@ const struct route api_routes[] = {
 	    handle_avatar_image, 0, NULL, NULL),
 
 	/* ---- account lifecycle (issue 13); key rule as above (§9) ---- */
-	/* Hashes twice: nginx sends it to the auth pool. */
+	/* These two hash: nginx sends them to the auth pool. */
 	ROUTE("/api/password/change", METHOD_POST, handle_password_change,
+	    ROUTE_FDELUX | BODY, NULL, NULL),
+	ROUTE("/api/account/delete", METHOD_POST, handle_account_delete,
 	    ROUTE_FDELUX | BODY, NULL, NULL),
 	ROUTE("/api/sessions", METHOD_GET | METHOD_HEAD, handle_sessions_list,
 	    ROUTE_FDELUX, NULL, NULL),
