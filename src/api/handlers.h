@@ -30,6 +30,16 @@ void	handle_logout(struct request *, struct response *);
 void	handle_avatar_upload(struct request *, struct response *);
 void	handle_avatar_image(struct request *, struct response *);
 
+/* ---- account lifecycle (issue 13) ---- */
+/* change_password.c */
+void	handle_password_change(struct request *, struct response *);
+/* delete_account.c */
+void	handle_account_delete(struct request *, struct response *);
+/* sessions.c */
+void	handle_sessions_list(struct request *, struct response *);
+void	handle_session_revoke(struct request *, struct response *);
+void	handle_sessions_revoke_others(struct request *, struct response *);
+
 /* ---- catalog (issue 4) ---- */
 /* doctor.c */
 void	handle_doctor_list(struct request *, struct response *);

@@ -23,6 +23,7 @@
 #include "core/arena.h"
 #include "core/db.h"
 #include "core/json.h"
+#include "http/bearer.h"
 #include "http/request.h"
 #include "http/response.h"
 
@@ -73,8 +74,8 @@ respond_login_failed(struct response *resp, enum login_route route)
 		    "The provided credentials do not match our records.");
 }
 
-static void
-respond_locked(struct request *req, struct response *resp, long seconds)
+void
+login_respond_locked(struct request *req, struct response *resp, long seconds)
 {
 	if (seconds < 1)
 		seconds = 1;
@@ -148,7 +149,7 @@ login_run(struct request *req, struct response *resp, enum login_route route,
 		    10);
 		throttle_record_blocked(&caller, found ? found->id : 0,
 		    identifier);
-		respond_locked(req, resp, locked);
+		login_respond_locked(req, resp, locked);
 		return;
 	}
 
@@ -216,4 +217,71 @@ login_write_tokens(struct json_writer *w, const struct issued_tokens *t)
 	json_w_kv_string(w, "type", "Bearer");
 	json_w_kv_int(w, "expires_in", t->expires_in);
 	json_w_object_close(w);
+}
+
+/* ---- a logged-in user proving their password again ---- */
+
+/* The stored hash and the lock state, only while the session is live. */
+static const struct db_stmt lookup = {
+	"reauth_lookup",
+	"SELECT u.password_hash, lf.failures,"
+	" CASE WHEN lf.locked_until > now() THEN"
+	"  ceil(extract(epoch FROM lf.locked_until - now()))::bigint END"
+	" FROM users u JOIN sessions s ON s.user_id = u.id"
+	" LEFT JOIN login_failures lf ON lf.key = 'user:' || u.id"
+	" WHERE s.id = $1::uuid AND u.id = $2 AND s.revoked_at IS NULL",
+	2
+};
+
+bool
+login_reauthenticate(struct request *req, struct response *resp,
+    const struct bearer *b, const char *pw, size_t pw_len,
+    const char **stored_out)
+{
+	const struct lockout_params *lockout = &req->app->cfg->lockout;
+	struct auth_caller caller;
+	const char *params[2], *key, *stored;
+	long failures = 0, locked;
+	enum db_status st;
+	PGresult *res;
+
+	if (request_hash_too_late(req, resp))
+		return false;
+	if ((res = bearer_query(req, resp, b, &lookup, params, NULL,
+	    NULL)) == NULL)
+		return false;
+	stored = arena_strdup(req->arena, PQgetvalue(res, 0, 0));
+	if (!PQgetisnull(res, 0, 1))
+		failures = strtol(PQgetvalue(res, 0, 1), NULL, 10);
+	request_caller(req, &caller);
+	if (!PQgetisnull(res, 0, 2)) {
+		throttle_record_blocked(&caller, b->user_id, NULL);
+		login_respond_locked(req, resp,
+		    strtol(PQgetvalue(res, 0, 2), NULL, 10));
+		return false;
+	}
+
+	key = throttle_key(req->arena, b->user_id, NULL);
+	switch (password_check(&req->app->passwords,
+	    request_hash_wait_ms(req), pw_len <= PASSWORD_MAX_LEN ? stored :
+	    NULL, pw, pw_len)) {
+	case PASSWORD_BUSY:
+		response_busy(resp);
+		return false;
+	case PASSWORD_MISMATCH:
+		st = throttle_record_failure(&caller, lockout, key, b->user_id,
+		    NULL, &locked);
+		if (st != DB_OK)
+			response_db_failure(resp, st);
+		else
+			response_error(resp, 401, "Invalid credentials.",
+			    "The current password is incorrect.");
+		return false;
+	case PASSWORD_MATCH:
+		break;
+	}
+	if (failures > 0)
+		throttle_reset(&caller, key);
+	*stored_out = stored;
+	return true;
 }

@@ -59,6 +59,20 @@ const struct route api_routes[] = {
 	ROUTE("/api/users/{}/avatar", METHOD_GET | METHOD_HEAD,
 	    handle_avatar_image, 0, NULL, NULL),
 
+	/* ---- account lifecycle (issue 13); key rule as above (§9) ---- */
+	/* These two hash: nginx sends them to the auth pool. */
+	ROUTE("/api/password/change", METHOD_POST, handle_password_change,
+	    ROUTE_FDELUX | BODY, NULL, NULL),
+	ROUTE("/api/account/delete", METHOD_POST, handle_account_delete,
+	    ROUTE_FDELUX | BODY, NULL, NULL),
+	ROUTE("/api/sessions", METHOD_GET | METHOD_HEAD, handle_sessions_list,
+	    ROUTE_FDELUX, NULL, NULL),
+	ROUTE("/api/sessions/revoke-others", METHOD_POST,
+	    handle_sessions_revoke_others,
+	    ROUTE_FDELUX | ROUTE_JSON_BODY, NULL, NULL),
+	ROUTE("/api/sessions/{}/revoke", METHOD_POST, handle_session_revoke,
+	    ROUTE_FDELUX | ROUTE_JSON_BODY, NULL, NULL),
+
 	/* ---- catalog ---- */
 	/*
 	 * docs/API.md §3: POST with a JSON body or GET with query parameters;

@@ -107,14 +107,21 @@ user_normalize_email(struct request *req, const char *s, size_t len)
 const char *
 user_new_password(struct request *req, struct field_errors *fe, size_t *len)
 {
+	return user_new_password_field(req, fe, "password", len);
+}
+
+const char *
+user_new_password_field(struct request *req, struct field_errors *fe,
+    const char *field, size_t *len)
+{
 	const char *pw;
 
-	if (param_string(req, fe, "password", PARAM_REQUIRED, SIZE_MAX, &pw,
+	if (param_string(req, fe, field, PARAM_REQUIRED, SIZE_MAX, &pw,
 	    len) != PARAM_PRESENT)
 		return NULL;
 	if (*len < PASSWORD_MIN_LEN || *len > PASSWORD_MAX_LEN) {
-		field_error_add(fe, "password",
-		    "The password must be between 8 and 1024 bytes.");
+		field_error_add(fe, field, arena_printf(req->arena,
+		    "The %s must be between 8 and 1024 bytes.", field));
 		return NULL;
 	}
 	return pw;

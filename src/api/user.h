@@ -58,6 +58,9 @@ const char *user_new_email(struct request *, struct field_errors *);
 /* A new password (8..1024 bytes, not trimmed), or NULL after an error. */
 const char *user_new_password(struct request *, struct field_errors *,
 	    size_t *len);
+/* The same rules for a password under another field name (new_password). */
+const char *user_new_password_field(struct request *, struct field_errors *,
+	    const char *field, size_t *len);
 /* Lower-cased, surrounding-space-trimmed copy of an email, in the arena. */
 const char *user_normalize_email(struct request *, const char *s,
 	    size_t len);

@@ -119,6 +119,10 @@ static const struct db_stmt rotate_refresh_token = {
 	"  INSERT INTO refresh_tokens (token_hash, session_id, expires_at)"
 	"  SELECT $2::bytea, id, now() + make_interval(secs => $4::float8)"
 	"  FROM live),"
+	/* "Last used" in the sessions list: one indexed row per refresh. */
+	" seen AS ("
+	"  UPDATE sessions SET last_seen_at = now() FROM live"
+	"  WHERE sessions.id = live.id),"
 	" reused AS ("
 	"  UPDATE sessions SET revoked_at = now(),"
 	"   revoked_reason = 'refresh_reuse'"

@@ -64,6 +64,13 @@ ok($up_login && $rt_login, 'two sessions of the updating patient')
     or BAIL_OUT('no login');
 my $up_tok = $up_login->{token}{access_token};
 my $refresh = $rt_login->{token}{refresh_token};
+# Issue 13: a patient who changes the password (to the same one, so the
+# control can repeat) and one who deletes the account, each with a session.
+my ($pc_user) = $t->register_patient(password => $PW);
+my ($del_user) = $t->register_patient(password => $PW);
+my $pc_tok = $t->login_patient($pc_user->{username}, $PW)->{token}{access_token};
+my $del_tok = $t->login_patient($del_user->{username},
+    $PW)->{token}{access_token};
 
 # A small catalog: one of each, a weekly schedule, a published article.
 $t->psql(<<'SQL');
@@ -155,6 +162,17 @@ my %RECIPE = (
 		write => 1,
 		after => sub { $refresh = $_[0]{json}{data}{token}{refresh_token}
 		    // $refresh } },
+	'POST /api/password/change' => {
+		valid => sub { +{ current_password => $PW,
+		    new_password => $PW } },
+		headers => sub { +{ Authorization => "Bearer $pc_tok" } },
+		ok => [200, 'Password changed'], invalid => \@INVALID,
+		write => 1 },
+	'POST /api/account/delete' => {
+		valid => sub { +{ password => $PW } },
+		headers => sub { +{ Authorization => "Bearer $del_tok" } },
+		ok => [200, 'Account deleted'], invalid => \@INVALID,
+		write => 1 },
 );
 my %catalog = (
 	'/api/doctor' => [1, { %paging, speciality => 'cardiology',
