@@ -226,14 +226,20 @@ sub kill_node {
 	return $pm;
 }
 
-# Starts node $name's Patroni again (after kill_node): it rejoins as a
-# replica of the current leader (pg_rewind if it needs to).
+# Node $name comes back as a new machine would (after kill_node): an empty
+# data directory, so its Patroni clones the current leader.  (Rejoining
+# with the old one needs pg_rewind, and Patroni 3.0 did not run it after a
+# kill -9: the old timeline diverged and streaming failed for good.)
 sub restart_node {
 	my ($self, $name) = @_;
 	my $n = $self->{nodes}{$name};
-	# The killed postmaster's backends may still be exiting.
 	my $pm = $self->postmaster_pid($name);
-	kill 'KILL', $pm if $pm && kill 0, $pm;
+	if ($pm && kill 0, $pm) {
+		kill 'KILL', $pm;
+		my $d = time + 10;
+		sleep 0.1 while time < $d && kill 0, $pm;
+	}
+	remove_tree($n->{data});
 	$n->{killed} = $n->{exited} = 0;
 	$n->{pid} = $self->_spawn("$self->{tmp}/$name.log", $self->{patroni},
 	    $n->{yml});
