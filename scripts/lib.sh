@@ -18,7 +18,7 @@ RUN_PACKAGES="postgresql nginx openssl perl libio-socket-ssl-perl procps curl"
 # package works without being PID 1).  nodejs, npm: spectral, the OpenAPI
 # linter.
 TEST_PACKAGES="valgrind libyaml-libyaml-perl libjson-validator-perl systemd
- nodejs npm"
+ nodejs npm patroni etcd-server"
 # clang alone cannot link -fsanitize=fuzzer,address: libFuzzer and the
 # sanitizer runtimes are in libclang-rt-14-dev (only a Recommends of clang).
 FUZZ_PACKAGES="clang libclang-rt-14-dev"

@@ -252,35 +252,61 @@ db_set_counters(struct db *db, uint64_t *errors, uint64_t *reconnects)
 	db->reconnect_counter = reconnects;
 }
 
-static enum db_status
-classify(PGconn *conn, const PGresult *res)
+enum db_status
+db_sqlstate_status(const char *state)
 {
-	const char *state;
-
-	if (PQstatus(conn) != CONNECTION_OK)
-		return DB_UNAVAILABLE;
-	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	if (state == NULL)
 		return DB_ERROR;
 	if (strcmp(state, "23505") == 0)
 		return DB_UNIQUE_VIOLATION;
-	/* Class 08 connection exception, 57P0x shutdown / cannot connect. */
-	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+	/*
+	 * Class 08 connection exception and 57P0x (admin / crash shutdown,
+	 * cannot connect now, database dropped): the server is going away.
+	 * 25006 read_only_sql_transaction: the node we hold became a standby
+	 * (a failover or switchover demoted it); reconnecting with
+	 * target_session_attrs=read-write finds the new primary.
+	 */
+	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
+	    strcmp(state, "25006") == 0)
 		return DB_UNAVAILABLE;
 	return DB_ERROR;
 }
 
-/* A broken connection is dropped so the next request reconnects. */
-static void
-drop_if_broken(struct db *db)
+static enum db_status
+classify(PGconn *conn, const PGresult *res)
 {
-	if (db->conn != NULL && PQstatus(db->conn) != CONNECTION_OK) {
-		log_warnx("database connection lost");
-		PQfinish(db->conn);
-		db->conn = NULL;
-		db->n_prepared = 0;
-		db->last_attempt = 0;	/* retry on the next request */
-	}
+	if (PQstatus(conn) != CONNECTION_OK)
+		return DB_UNAVAILABLE;
+	return db_sqlstate_status(res ?
+	    PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL);
+}
+
+static void
+drop_connection(struct db *db, const char *why)
+{
+	log_warnx("%s", why);
+	PQfinish(db->conn);
+	db->conn = NULL;
+	db->n_prepared = 0;
+	db->last_attempt = 0;	/* retry on the next request */
+}
+
+/*
+ * A broken connection is dropped so the next request reconnects; so is one
+ * that still works but answered "unavailable" (a demoted primary, a server
+ * shutting down): keeping it would serve every later request from a node
+ * that cannot take writes.
+ */
+static void
+drop_if_broken(struct db *db, enum db_status st)
+{
+	if (db->conn == NULL)
+		return;
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		drop_connection(db, "database connection lost");
+	else if (st == DB_UNAVAILABLE)
+		drop_connection(db, "database server unavailable "
+		    "(read-only or shutting down): reconnecting");
 }
 
 static int
@@ -300,7 +326,7 @@ ensure_prepared(struct db *db, const struct db_stmt *stmt,
 			log_warnx("prepare %s: %s", stmt->name,
 			    PQerrorMessage(db->conn));
 		PQclear(res);
-		drop_if_broken(db);
+		drop_if_broken(db, *status);
 		return -1;
 	}
 	PQclear(res);
@@ -342,7 +368,7 @@ db_exec_bin(struct db *db, struct arena *a, const struct db_stmt *stmt,
 		log_warnx("%s: %s", stmt->name,
 		    PQresultErrorMessage(res));
 	PQclear(res);
-	drop_if_broken(db);
+	drop_if_broken(db, *status);
 	return NULL;
 }
 
@@ -365,7 +391,7 @@ simple_command(struct db *db, const char *sql)
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		st = classify(db->conn, res);
 	PQclear(res);
-	drop_if_broken(db);
+	drop_if_broken(db, st);
 	return st;
 }
 
@@ -396,7 +422,7 @@ db_request_done(struct db *db)
 		return;
 	if (PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		db_rollback(db);
-	drop_if_broken(db);
+	drop_if_broken(db, DB_OK);
 }
 
 void

@@ -33,6 +33,14 @@ enum db_status {
 
 struct db;
 
+/*
+ * The status an error's SQLSTATE maps to (NULL: DB_ERROR).  Connection
+ * exceptions, shutdowns and read_only_sql_transaction (25006: the server
+ * was demoted to a standby) are DB_UNAVAILABLE: the connection is dropped
+ * and the request answered 503.
+ */
+enum db_status	 db_sqlstate_status(const char *sqlstate);
+
 struct db	*db_open(const char *conninfo, int statement_timeout_ms,
 		    int connect_timeout);
 void		 db_close(struct db *);
