@@ -180,6 +180,10 @@ classify(PGconn *conn, const PGresult *res)
 		return DB_ERROR;
 	if (strcmp(state, "23505") == 0)
 		return DB_UNIQUE_VIOLATION;
+	if (strcmp(state, "23P01") == 0)
+		return DB_EXCLUSION_VIOLATION;
+	if (strcmp(state, "40P01") == 0)
+		return DB_DEADLOCK;
 	/* Class 08 connection exception, 57P0x shutdown / cannot connect. */
 	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
 		return DB_UNAVAILABLE;

@@ -1,0 +1,197 @@
+/*
+ * booking.c - POST /api/appointment/book (docs/API.md §3, issue 14): a
+ * patient books one slot that get-time-list shows.
+ *
+ * One statement checks the session, finds the slot in the weekly schedule
+ * (same arithmetic as schedule.c, in the configured time zone) and inserts
+ * the appointment.  Whether a slot is free is never checked first: the
+ * exclusion constraints of sql/008_booking.sql refuse an overlapping
+ * booking of the doctor or of the patient, so of any number of racing
+ * requests, on any node, exactly one commits and the others are 409.
+ */
+#include <inttypes.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "api/handlers.h"
+#include "app/app.h"
+#include "app/config.h"
+#include "core/arena.h"
+#include "core/db.h"
+#include "core/json.h"
+#include "core/validate.h"
+#include "http/bearer.h"
+#include "http/param.h"
+#include "http/request.h"
+#include "http/response.h"
+
+#define NOTE_MAX_BYTES	1000
+
+/*
+ * $1 session, $2 user (bearer_query), $3 doctor_has_hospital_id, $4 date,
+ * $5 start (HH:MM), $6 appointment, $7 time zone, $8 note.  Always one row
+ * while the session is live: the flags say why nothing was inserted.
+ * A slot is a start on the grid of a schedule of that weekday whose whole
+ * length fits before the schedule's end; the type must be one the practice
+ * offers.
+ */
+static const struct db_stmt book = {
+	"booking_book",
+	"WITH u AS (SELECT users.id FROM users"
+	"  JOIN sessions ON sessions.user_id = users.id"
+	"  WHERE sessions.id = $1::uuid AND sessions.revoked_at IS NULL"
+	"  AND users.id = $2),"
+	" p AS (SELECT $4::date AS day, $5::time AS start,"
+	"  (now() AT TIME ZONE $7::text)::date AS today),"
+	" dh AS (SELECT d.* FROM doctor_has_hospital d WHERE d.id = $3::bigint),"
+	" sl AS (SELECT sc.appointment, sc.slot_minutes"
+	"  FROM dh, p, doctor_schedules sc"
+	"  WHERE sc.doctor_has_hospital_id = dh.id"
+	"   AND sc.weekday = extract(isodow FROM p.day)::smallint"
+	"   AND CASE sc.appointment WHEN 'online' THEN dh.offers_online"
+	"    ELSE dh.offers_offline END"
+	"   AND p.start >= sc.start_time"
+	"   AND p.start + make_interval(mins => sc.slot_minutes) <= sc.end_time"
+	"   AND p.start + make_interval(mins => sc.slot_minutes) > p.start"
+	"   AND extract(epoch FROM p.start - sc.start_time)::bigint"
+	"    % (sc.slot_minutes * 60) = 0),"
+	" t AS (SELECT ((p.day + p.start) AT TIME ZONE $7::text) AS starts_at,"
+	"  sl.slot_minutes FROM p, sl WHERE sl.appointment = $6::text LIMIT 1),"
+	" ins AS (INSERT INTO appointments (doctor_has_hospital_id, doctor_id,"
+	"   patient_id, appointment, starts_at, ends_at, note)"
+	"  SELECT dh.id, dh.doctor_id, u.id, $6::text, t.starts_at,"
+	"   t.starts_at + make_interval(mins => t.slot_minutes), $8::text"
+	"  FROM u, dh, t, p WHERE p.day >= p.today AND t.starts_at > now()"
+	"  RETURNING id, doctor_id, starts_at, ends_at, note)"
+	" SELECT p.day < p.today, EXISTS (SELECT 1 FROM dh),"
+	"  EXISTS (SELECT 1 FROM sl), EXISTS (SELECT 1 FROM t),"
+	"  ins.id, ins.doctor_id, to_char(ins.starts_at AT TIME ZONE $7::text,"
+	"  'HH24:MI'), to_char(ins.ends_at AT TIME ZONE $7::text, 'HH24:MI'),"
+	"  ins.note, p.today::text"
+	" FROM u CROSS JOIN p LEFT JOIN ins ON true",
+	8
+};
+
+static void
+respond_conflict(struct response *resp)
+{
+	response_error(resp, 409, "The slot is no longer available.",
+	    "Another booking overlaps this time: the doctor's, or one of "
+	    "yours. Choose another slot from get-time-list.");
+}
+
+void
+handle_booking_book(struct request *req, struct response *resp)
+{
+	const char *params[8], *date = NULL, *start = NULL, *type = NULL;
+	const char *note = NULL;
+	struct field_errors fe;
+	struct json_writer *w;
+	struct bearer b;
+	enum db_status st;
+	int64_t dhh_id = 0;
+	size_t len = 0;
+	PGresult *res;
+
+	field_errors_init(&fe, req->arena);
+	if (param_int(req, &fe, "doctor_has_hospital_id", 0, 1, INT64_MAX,
+	    &dhh_id) == PARAM_ABSENT)
+		field_error_add(&fe, "doctor_has_hospital_id",
+		    "The doctor_has_hospital_id field is required.");
+	if (param_string(req, &fe, "date", PARAM_REQUIRED, 64, &date, &len) ==
+	    PARAM_PRESENT && !valid_date(date, len, NULL, NULL, NULL))
+		field_error_add(&fe, "date",
+		    "The date must be a real date in the format YYYY-MM-DD.");
+	/* HH:MM, 00:00 to 23:59. */
+	if (param_string(req, &fe, "start", PARAM_REQUIRED, 16, &start,
+	    &len) == PARAM_PRESENT && !(len == 5 && start[2] == ':' &&
+	    start[0] >= '0' && start[0] <= '2' && start[1] >= '0' &&
+	    start[1] <= '9' && (start[0] < '2' || start[1] <= '3') &&
+	    start[3] >= '0' && start[3] <= '5' && start[4] >= '0' &&
+	    start[4] <= '9'))
+		field_error_add(&fe, "start",
+		    "The start must be a time in the format HH:MM.");
+	if (param_string(req, &fe, "appointment", PARAM_REQUIRED, 16, &type,
+	    NULL) == PARAM_PRESENT && strcmp(type, "online") != 0 &&
+	    strcmp(type, "offline") != 0)
+		field_error_add(&fe, "appointment",
+		    "The appointment must be one of: online, offline.");
+	(void)param_string(req, &fe, "note", PARAM_TRIM, NOTE_MAX_BYTES,
+	    &note, NULL);
+	if (field_errors_any(&fe)) {
+		response_invalid(resp, &fe);
+		return;
+	}
+	if (!bearer_authenticate(req, resp, &b))
+		return;
+	if (strcmp(b.claims.role, "patient") != 0) {
+		response_error(resp, 403, "Forbidden.",
+		    "Only patients book appointments.");
+		return;
+	}
+
+	params[0] = b.claims.sid;
+	params[1] = b.user_id_text;
+	params[2] = arena_printf(req->arena, "%" PRId64, dhh_id);
+	params[3] = date;
+	params[4] = start;
+	params[5] = type;
+	params[6] = req->app->cfg->timezone;
+	params[7] = note;
+	res = db_exec(req->app->db, req->arena, &book, params, &st);
+	if (res == NULL) {
+		/* Same start (unique index), overlap (exclusion), or the
+		 * deadlock two overlapping inserters can meet in: all 409. */
+		if (st == DB_UNIQUE_VIOLATION || st == DB_EXCLUSION_VIOLATION ||
+		    st == DB_DEADLOCK)
+			respond_conflict(resp);
+		else
+			response_db_failure(resp, st);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		bearer_respond_revoked(resp);
+		return;
+	}
+	if (db_bool(res, 0, 0)) {
+		field_error_add(&fe, "date", arena_printf(req->arena,
+		    "The date must be today or later (today is %s in %s).",
+		    db_value(res, 0, 9), req->app->cfg->timezone));
+		response_invalid(resp, &fe);
+		return;
+	}
+	if (!db_bool(res, 0, 1)) {
+		response_error(resp, 404, "Doctor's practice not found.",
+		    "No doctor_has_hospital_id matches this value.");
+		return;
+	}
+	if (!db_bool(res, 0, 2))
+		field_error_add(&fe, "start", "This time is not a slot of the "
+		    "practice's schedule on that day (see get-time-list).");
+	else if (!db_bool(res, 0, 3))
+		field_error_add(&fe, "appointment", "The slot at this time is "
+		    "not of this appointment type.");
+	else if (PQgetisnull(res, 0, 4))
+		field_error_add(&fe, "start", "This slot has already begun.");
+	if (field_errors_any(&fe)) {
+		response_invalid(resp, &fe);
+		return;
+	}
+
+	w = envelope_begin(resp, "Appointment booked.");
+	json_w_object_open(w);
+	json_w_key(w, "appointment");
+	json_w_object_open(w);
+	json_w_kv_int(w, "id", db_int(res, 0, 4));
+	json_w_kv_int(w, "doctor_has_hospital_id", dhh_id);
+	json_w_kv_int(w, "doctor_id", db_int(res, 0, 5));
+	json_w_kv_string(w, "date", date);
+	json_w_kv_string(w, "start", db_value(res, 0, 6));
+	json_w_kv_string(w, "end", db_value(res, 0, 7));
+	json_w_kv_string(w, "appointment", type);
+	json_w_kv_string(w, "status", "booked");
+	json_w_kv_string(w, "note", db_value(res, 0, 8));
+	json_w_object_close(w);
+	json_w_object_close(w);
+	envelope_finish(resp, 201, w);
+}

@@ -1,0 +1,191 @@
+# POST /api/appointment/book (issue 14, docs/API.md §3): a patient books a
+# slot of get-time-list; the slot is then shown booked; the doctor is never
+# booked twice for overlapping times at any hospital, nor the patient; and
+# every bad input is the right 4xx and stores nothing (table-driven).
+use strict;
+use warnings;
+
+use Test::More;
+use CexupTest qw(json_encode);
+
+my $t = CexupTest->new;
+my $TZ = $t->config_value('timezone') // 'Asia/Jakarta';
+my $BOOK = '/api/appointment/book';
+my $LIST = '/api/doctor/get-time-list';
+my @INVALID = ('The given data was invalid.', undef);
+my @TAKEN = ('The slot is no longer available.', undef);
+
+# Doctor 1 at hospitals 1 (dhh 1: offline by the hour 00:00-23:00, online
+# by the half hour 19:00-21:00) and 2 (dhh 2: offline 08:00-12:00 by the
+# half hour); doctor 2 at hospital 2 (dhh 3: offline by the half hour).
+$t->psql(<<'SQL');
+INSERT INTO specialities (slug, name) VALUES ('cardiology', 'Cardiology');
+INSERT INTO hospitals (slug, name, address, city) VALUES
+    ('rs-one', 'RS One', 'Jl. Satu 1', 'Jakarta'),
+    ('rs-two', 'RS Two', 'Jl. Dua 2', 'Bandung');
+INSERT INTO doctors (slug, name, speciality_id) VALUES
+    ('doc-one', 'Doc One', 1), ('doc-two', 'Doc Two', 1);
+INSERT INTO doctor_has_hospital (doctor_id, hospital_id, consultation_fee,
+    offers_online, offers_offline) VALUES
+    (1, 1, 200000, true, true), (1, 2, 150000, false, true),
+    (2, 2, 100000, false, true);
+INSERT INTO doctor_schedules (doctor_has_hospital_id, weekday, start_time,
+    end_time, slot_minutes, appointment)
+SELECT 1, w, time '00:00', time '23:00', 60, 'offline'
+    FROM generate_series(1, 7) w
+UNION ALL SELECT 1, w, '19:00', '21:00', 30, 'online'
+    FROM generate_series(1, 7) w
+UNION ALL SELECT 2, w, '08:00', '12:00', 30, 'offline'
+    FROM generate_series(1, 7) w
+UNION ALL SELECT 2, w, '13:00', '14:00', 30, 'online'
+    FROM generate_series(1, 7) w
+UNION ALL SELECT 3, w, '08:00', '12:00', 30, 'offline'
+    FROM generate_series(1, 7) w;
+SQL
+my $today = $t->psql("SELECT (now() AT TIME ZONE '$TZ')::date");
+my $tomorrow = $t->psql("SELECT (now() AT TIME ZONE '$TZ')::date + 1");
+my $yesterday = $t->psql("SELECT (now() AT TIME ZONE '$TZ')::date - 1");
+
+my (undef, $pw_a) = $t->register_patient(username => 'booker');
+my (undef, $pw_b) = $t->register_patient(username => 'other');
+my $a = $t->login_patient('booker', $pw_a)->{token}{access_token};
+my $b = $t->login_patient('other', $pw_b)->{token}{access_token};
+ok($a && $b, 'two patients logged in');
+
+sub book {
+	my ($token, $body, %h) = @_;
+	return $t->cexup_request('POST', $BOOK, json => $body,
+	    headers => { ($token ? %{ $t->bearer($token) } : ()), %h });
+}
+sub count { $t->psql('SELECT count(*) FROM appointments') }
+sub booked_starts {
+	my ($dhh, $date) = @_;
+	my $r = $t->cexup_request('POST', $LIST, json => {
+	    doctor_has_hospital_id => $dhh, date => $date });
+	return [ map { "$_->{start} $_->{appointment}" }
+	    grep { !$_->{available} } @{ $r->{json}{data}{slots} // [] } ];
+}
+
+# ---- a booking
+my %slot = (doctor_has_hospital_id => 1, date => $tomorrow, start => '10:00',
+    appointment => 'offline');
+my $res = book($a, { %slot, note => '  chest pain since Monday ' });
+my $data = $t->expect_ok($res, 201, 'Appointment booked.',
+    name => 'a free slot is 201');
+is_deeply($data->{appointment} && { %{ $data->{appointment} },
+    id => 'ID' }, { id => 'ID', doctor_has_hospital_id => 1, doctor_id => 1,
+    date => $tomorrow, start => '10:00', end => '11:00',
+    appointment => 'offline', status => 'booked',
+    note => 'chest pain since Monday' }, 'the appointment as booked');
+like($data->{appointment}{id} // '', qr/^\d+$/, '... with a numeric id');
+is($t->psql("SELECT patient_id || ' ' || doctor_id || ' ' || "
+    . "to_char(starts_at AT TIME ZONE '$TZ', 'YYYY-MM-DD HH24:MI') || ' ' || "
+    . "(ends_at - starts_at) FROM appointments"),
+    "1 1 $tomorrow 10:00 01:00:00", 'stored for the patient, in the time zone');
+is_deeply(booked_starts(1, $tomorrow), ['10:00 offline'],
+    'get-time-list shows it booked at once');
+
+# ---- conflicts: 409, nothing stored
+$t->expect_error(book($b, \%slot), 409, @TAKEN,
+    name => 'the same slot by another patient is 409');
+$t->expect_error(book($a, \%slot), 409, @TAKEN,
+    name => 'the same slot again by the same patient is 409');
+$t->expect_error(book($b, { %slot, doctor_has_hospital_id => 2,
+    start => '10:30' }), 409, @TAKEN,
+    name => 'the same doctor, overlapping, at another hospital is 409');
+$t->expect_error(book($a, { %slot, doctor_has_hospital_id => 3,
+    start => '10:30' }), 409, @TAKEN, name => 'the patient, overlapping, '
+    . 'with another doctor at another hospital is 409');
+is(count(), 1, 'no conflict stored anything');
+# Adjacent slots do not overlap.
+$t->expect_ok(book($a, { %slot, doctor_has_hospital_id => 3,
+    start => '11:00' }), 201, 'Appointment booked.',
+    name => 'the patient\'s next slot, right after, is 201');
+$t->expect_ok(book($b, { %slot, doctor_has_hospital_id => 2,
+    start => '09:30' }), 201, 'Appointment booked.',
+    name => 'the doctor\'s slot right before, at the other hospital, is 201');
+is(count(), 3, 'three appointments');
+
+# ---- a cancelled booking frees the slot (cancel route: later; the row
+# is what the constraint and get-time-list read)
+$t->psql('UPDATE appointments SET cancelled_at = now() WHERE id = '
+    . $data->{appointment}{id});
+is_deeply(booked_starts(1, $tomorrow), ['09:00 offline'],
+    'after cancelling, get-time-list shows 10:00 free (09:30 at rs-two '
+    . 'blocks 09:00)');
+$t->expect_ok(book($b, \%slot), 201, 'Appointment booked.',
+    name => 'the freed slot can be booked again');
+my $n = count();
+
+# ---- bad input: status, message, the fields named; nothing stored
+my $past_today = { %slot, date => $today, start => '00:00' };
+my @cases = (
+	[ {}, 400, [qw(doctor_has_hospital_id date start appointment)],
+	    'an empty body' ],
+	[ { %slot, start => '10:15' }, 400, ['start'], 'a time off the grid' ],
+	[ { %slot, start => '23:00' }, 400, ['start'],
+	    'a slot that would end after the schedule' ],
+	[ { %slot, doctor_has_hospital_id => 3, start => '13:00' }, 400,
+	    ['start'], 'a time outside every schedule' ],
+	[ { %slot, appointment => 'online' }, 400, ['appointment'],
+	    'an offline slot booked as online' ],
+	[ { %slot, doctor_has_hospital_id => 2, start => '13:00',
+	    appointment => 'online' }, 400, ['start'],
+	    'a type the practice does not offer' ],
+	[ $past_today, 400, ['start'], 'today, a slot that has begun' ],
+	[ { %slot, date => $yesterday }, 400, ['date'], 'yesterday' ],
+	[ { %slot, date => '2001-01-01' }, 400, ['date'], 'years ago' ],
+	[ { %slot, doctor_has_hospital_id => 999999 }, 404, undef,
+	    'an unknown practice' ],
+	[ { %slot, doctor_has_hospital_id => 999999, date => $yesterday }, 400,
+	    ['date'], 'an unknown practice and a past date: 400 first' ],
+	(map { [ { %slot, start => $_ }, 400, ['start'],
+	    'start ' . json_encode($_) ] } ('24:00', '9:00', '09:00:00',
+	    '0900', '09.00', '10:60', '', ' 10:00', 10, \1, ['10:00'])),
+	(map { [ { %slot, date => $_ }, 400, ['date'],
+	    'date ' . json_encode($_) ] } ('2030-02-30', 'tomorrow', 20300201,
+	    "2030-02-0\x{0}1")),
+	(map { [ { %slot, appointment => $_ }, 400, ['appointment'],
+	    'appointment ' . json_encode($_) ] } ('ONLINE', 'video', '', 1)),
+	(map { [ { %slot, doctor_has_hospital_id => $_ }, 400,
+	    ['doctor_has_hospital_id'], 'id ' . json_encode($_) ] }
+	    ('abc', 0, -1, 1.5, '9223372036854775808')),
+	[ { %slot, note => 'x' x 1001 }, 400, ['note'], 'a note too long' ],
+	[ { %slot, note => 5 }, 400, ['note'], 'a note that is a number' ],
+);
+for my $c (@cases) {
+	my ($body, $status, $fields, $what) = @$c;
+	my $r = book($a, $body);
+	if ($status == 404) {
+		$t->expect_error($r, 404, "Doctor's practice not found.", undef,
+		    name => "$what is 404");
+	} else {
+		$t->expect_error($r, $status, @INVALID, errors => $fields,
+		    name => "$what is $status");
+	}
+}
+$t->expect_error(book(undef, { %slot, start => '12:00' }), 401,
+    'Unauthenticated.', undef, name => 'no token is 401');
+$t->expect_error(book('x.y.z', { %slot, start => '12:00' }), 401,
+    'Unauthenticated.', undef, name => 'a bad token is 401');
+$t->expect_error($t->request('POST', $BOOK, json => { %slot,
+    start => '12:00' }, headers => $t->bearer($a)), 401, undef, undef,
+    name => 'no API key is 401');
+is(count(), $n, 'nothing was stored by any bad input');
+
+# A doctor's token is 403.
+$t->psql("UPDATE users SET role = 'doctor' WHERE username = 'other'");
+my $login = $t->request('POST', '/api/login', json => {
+    email => $t->psql("SELECT email FROM users WHERE username = 'other'"),
+    password => $pw_b });
+my $doc = $login->{json}{data}{token}{access_token}
+    // $login->{json}{token}{access_token} // $login->{json}{access_token};
+SKIP: {
+	skip 'no doctor token from /api/login', 1 unless $doc;
+	$t->expect_error(book($doc, { %slot, start => '12:00' }), 403,
+	    'Forbidden.', undef, name => 'a doctor\'s token is 403');
+}
+is(count(), $n, '... nothing stored');
+
+$t->stop;
+done_testing();
