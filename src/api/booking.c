@@ -8,6 +8,15 @@
  * exclusion constraints of sql/008_booking.sql refuse an overlapping
  * booking of the doctor or of the patient, so of any number of racing
  * requests, on any node, exactly one commits and the others are 409.
+ * The insert says ON CONFLICT DO NOTHING: a refused booking is an empty
+ * result, not an error, so it neither aborts the transaction of an
+ * Idempotency-Key (whose answer is stored in it) nor can two overlapping
+ * inserters deadlock (speculative insertion waits without that risk).
+ *
+ * Idempotency-Key: the key is claimed (a row of idempotency_keys) in the
+ * transaction that books, and the answer stored there before COMMIT, so a
+ * booking never commits without its key.  A concurrent request with the
+ * same key waits on the uncommitted row, then replays the stored answer.
  */
 #include <inttypes.h>
 #include <stdint.h>
@@ -62,14 +71,57 @@ static const struct db_stmt book = {
 	"  SELECT dh.id, dh.doctor_id, u.id, $6::text, t.starts_at,"
 	"   t.starts_at + make_interval(mins => t.slot_minutes), $8::text"
 	"  FROM u, dh, t, p WHERE p.day >= p.today AND t.starts_at > now()"
+	"  ON CONFLICT DO NOTHING"
 	"  RETURNING id, doctor_id, starts_at, ends_at, note)"
 	" SELECT p.day < p.today, EXISTS (SELECT 1 FROM dh),"
 	"  EXISTS (SELECT 1 FROM sl), EXISTS (SELECT 1 FROM t),"
 	"  ins.id, ins.doctor_id, to_char(ins.starts_at AT TIME ZONE $7::text,"
 	"  'HH24:MI'), to_char(ins.ends_at AT TIME ZONE $7::text, 'HH24:MI'),"
-	"  ins.note, p.today::text"
+	"  ins.note, p.today::text,"
+	"  EXISTS (SELECT 1 FROM t WHERE t.starts_at > now())"
 	" FROM u CROSS JOIN p LEFT JOIN ins ON true",
 	8
+};
+
+/* $1 session, $2 user, $3 key, $4 what the request hash is made of. */
+static const struct db_stmt idem_claim = {
+	"booking_idem_claim",
+	"WITH u AS (SELECT users.id FROM users"
+	"  JOIN sessions ON sessions.user_id = users.id"
+	"  WHERE sessions.id = $1::uuid AND sessions.revoked_at IS NULL"
+	"  AND users.id = $2),"
+	" ins AS (INSERT INTO idempotency_keys (user_id, key, request_hash,"
+	"   status, body)"
+	"  SELECT u.id, $3::text, sha256(convert_to($4::text, 'UTF8')), 102, ''"
+	"  FROM u ON CONFLICT (user_id, key) DO NOTHING RETURNING 1)"
+	" SELECT EXISTS (SELECT 1 FROM ins) FROM u",
+	4
+};
+
+/* The committed answer to a key taken before; $1 user, $2 key, $3 as $4
+ * above.  Expired (24 h): taken over as if new. */
+static const struct db_stmt idem_lookup = {
+	"booking_idem_lookup",
+	"SELECT request_hash = sha256(convert_to($3::text, 'UTF8')), status,"
+	" body, created_at < now() - interval '24 hours'"
+	" FROM idempotency_keys WHERE user_id = $1 AND key = $2::text"
+	" FOR UPDATE",
+	3
+};
+
+static const struct db_stmt idem_renew = {
+	"booking_idem_renew",
+	"UPDATE idempotency_keys SET request_hash ="
+	" sha256(convert_to($3::text, 'UTF8')), status = 102, body = '',"
+	" created_at = now() WHERE user_id = $1 AND key = $2::text",
+	3
+};
+
+static const struct db_stmt idem_store = {
+	"booking_idem_store",
+	"UPDATE idempotency_keys SET status = $3::smallint, body = $4::text"
+	" WHERE user_id = $1 AND key = $2::text",
+	4
 };
 
 static void
@@ -80,68 +132,97 @@ respond_conflict(struct response *resp)
 	    "yours. Choose another slot from get-time-list.");
 }
 
-void
-handle_booking_book(struct request *req, struct response *resp)
+/*
+ * Claims the key inside the open transaction.  Returns 1 when the caller
+ * is to act (and store its answer), 0 when *resp has been answered (the
+ * stored answer, 422, 401, 503/500).
+ */
+static int
+idem_begin(struct request *req, struct response *resp, const struct bearer *b,
+    const char *key, const char *hash_input)
 {
-	const char *params[8], *date = NULL, *start = NULL, *type = NULL;
-	const char *note = NULL;
+	const char *params[4];
+	enum db_status st;
+	PGresult *res;
+
+	params[2] = key;
+	params[3] = hash_input;
+	if ((res = bearer_query(req, resp, b, &idem_claim, params, NULL,
+	    NULL)) == NULL)
+		return 0;
+	if (db_bool(res, 0, 0))
+		return 1;
+	params[0] = b->user_id_text;
+	params[1] = key;
+	params[2] = hash_input;
+	res = db_exec(req->app->db, req->arena, &idem_lookup, params, &st);
+	if (res == NULL || PQntuples(res) != 1) {
+		/* The row exists: ON CONFLICT saw it committed. */
+		response_db_failure(resp, res == NULL ? st : DB_ERROR);
+		return 0;
+	}
+	if (db_bool(res, 0, 3)) {
+		if (db_exec(req->app->db, req->arena, &idem_renew, params,
+		    &st) == NULL) {
+			response_db_failure(resp, st);
+			return 0;
+		}
+		return 1;
+	}
+	if (!db_bool(res, 0, 0)) {
+		response_error(resp, 422, "Idempotency key reused.",
+		    "This Idempotency-Key was used for another request; send a "
+		    "new key for a new request.");
+		return 0;
+	}
+	response_bytes(resp, (int)db_int(res, 0, 1),
+	    "application/json; charset=utf-8", db_value(res, 0, 2),
+	    strlen(db_value(res, 0, 2)));
+	response_header(resp, "Idempotent-Replayed", "true");
+	return 0;
+}
+
+/* Stores the answer with the key and commits; 503/500 if that fails. */
+static void
+idem_finish(struct request *req, struct response *resp, const struct bearer *b,
+    const char *key)
+{
+	const char *params[4];
+	enum db_status st;
+
+	/* Only what the booking decided is kept: a 401 or a failure is not
+	 * an answer to the request, and rolls the claim back. */
+	if (resp->status == 401 || resp->status >= 500) {
+		db_rollback(req->app->db);
+		return;
+	}
+	params[0] = b->user_id_text;
+	params[1] = key;
+	params[2] = arena_printf(req->arena, "%d", resp->status);
+	params[3] = arena_strndup(req->arena, resp->body, resp->body_len);
+	if (db_exec(req->app->db, req->arena, &idem_store, params,
+	    &st) == NULL || (st = db_commit(req->app->db)) != DB_OK) {
+		db_rollback(req->app->db);
+		response_db_failure(resp, st);
+	}
+}
+
+/* The booking itself; answers *resp. */
+static void
+book_slot(struct request *req, struct response *resp, const struct bearer *b,
+    const char **params, int64_t dhh_id)
+{
 	struct field_errors fe;
 	struct json_writer *w;
-	struct bearer b;
 	enum db_status st;
-	int64_t dhh_id = 0;
-	size_t len = 0;
 	PGresult *res;
 
 	field_errors_init(&fe, req->arena);
-	if (param_int(req, &fe, "doctor_has_hospital_id", 0, 1, INT64_MAX,
-	    &dhh_id) == PARAM_ABSENT)
-		field_error_add(&fe, "doctor_has_hospital_id",
-		    "The doctor_has_hospital_id field is required.");
-	if (param_string(req, &fe, "date", PARAM_REQUIRED, 64, &date, &len) ==
-	    PARAM_PRESENT && !valid_date(date, len, NULL, NULL, NULL))
-		field_error_add(&fe, "date",
-		    "The date must be a real date in the format YYYY-MM-DD.");
-	/* HH:MM, 00:00 to 23:59. */
-	if (param_string(req, &fe, "start", PARAM_REQUIRED, 16, &start,
-	    &len) == PARAM_PRESENT && !(len == 5 && start[2] == ':' &&
-	    start[0] >= '0' && start[0] <= '2' && start[1] >= '0' &&
-	    start[1] <= '9' && (start[0] < '2' || start[1] <= '3') &&
-	    start[3] >= '0' && start[3] <= '5' && start[4] >= '0' &&
-	    start[4] <= '9'))
-		field_error_add(&fe, "start",
-		    "The start must be a time in the format HH:MM.");
-	if (param_string(req, &fe, "appointment", PARAM_REQUIRED, 16, &type,
-	    NULL) == PARAM_PRESENT && strcmp(type, "online") != 0 &&
-	    strcmp(type, "offline") != 0)
-		field_error_add(&fe, "appointment",
-		    "The appointment must be one of: online, offline.");
-	(void)param_string(req, &fe, "note", PARAM_TRIM, NOTE_MAX_BYTES,
-	    &note, NULL);
-	if (field_errors_any(&fe)) {
-		response_invalid(resp, &fe);
-		return;
-	}
-	if (!bearer_authenticate(req, resp, &b))
-		return;
-	if (strcmp(b.claims.role, "patient") != 0) {
-		response_error(resp, 403, "Forbidden.",
-		    "Only patients book appointments.");
-		return;
-	}
-
-	params[0] = b.claims.sid;
-	params[1] = b.user_id_text;
-	params[2] = arena_printf(req->arena, "%" PRId64, dhh_id);
-	params[3] = date;
-	params[4] = start;
-	params[5] = type;
-	params[6] = req->app->cfg->timezone;
-	params[7] = note;
+	params[0] = b->claims.sid;
+	params[1] = b->user_id_text;
 	res = db_exec(req->app->db, req->arena, &book, params, &st);
 	if (res == NULL) {
-		/* Same start (unique index), overlap (exclusion), or the
-		 * deadlock two overlapping inserters can meet in: all 409. */
+		/* ON CONFLICT covers the constraints; kept for safety. */
 		if (st == DB_UNIQUE_VIOLATION || st == DB_EXCLUSION_VIOLATION ||
 		    st == DB_DEADLOCK)
 			respond_conflict(resp);
@@ -171,10 +252,14 @@ handle_booking_book(struct request *req, struct response *resp)
 	else if (!db_bool(res, 0, 3))
 		field_error_add(&fe, "appointment", "The slot at this time is "
 		    "not of this appointment type.");
-	else if (PQgetisnull(res, 0, 4))
+	else if (!db_bool(res, 0, 10))
 		field_error_add(&fe, "start", "This slot has already begun.");
 	if (field_errors_any(&fe)) {
 		response_invalid(resp, &fe);
+		return;
+	}
+	if (PQgetisnull(res, 0, 4)) {
+		respond_conflict(resp);
 		return;
 	}
 
@@ -185,13 +270,86 @@ handle_booking_book(struct request *req, struct response *resp)
 	json_w_kv_int(w, "id", db_int(res, 0, 4));
 	json_w_kv_int(w, "doctor_has_hospital_id", dhh_id);
 	json_w_kv_int(w, "doctor_id", db_int(res, 0, 5));
-	json_w_kv_string(w, "date", date);
+	json_w_kv_string(w, "date", params[3]);
 	json_w_kv_string(w, "start", db_value(res, 0, 6));
 	json_w_kv_string(w, "end", db_value(res, 0, 7));
-	json_w_kv_string(w, "appointment", type);
+	json_w_kv_string(w, "appointment", params[5]);
 	json_w_kv_string(w, "status", "booked");
 	json_w_kv_string(w, "note", db_value(res, 0, 8));
 	json_w_object_close(w);
 	json_w_object_close(w);
 	envelope_finish(resp, 201, w);
+}
+
+void
+handle_booking_book(struct request *req, struct response *resp)
+{
+	const char *params[8], *date = NULL, *start = NULL, *type = NULL;
+	const char *note = NULL, *key = NULL;
+	struct field_errors fe;
+	struct bearer b;
+	enum db_status st;
+	int64_t dhh_id = 0;
+	size_t len = 0;
+
+	field_errors_init(&fe, req->arena);
+	if (param_int(req, &fe, "doctor_has_hospital_id", 0, 1, INT64_MAX,
+	    &dhh_id) == PARAM_ABSENT)
+		field_error_add(&fe, "doctor_has_hospital_id",
+		    "The doctor_has_hospital_id field is required.");
+	if (param_string(req, &fe, "date", PARAM_REQUIRED, 64, &date, &len) ==
+	    PARAM_PRESENT && !valid_date(date, len, NULL, NULL, NULL))
+		field_error_add(&fe, "date",
+		    "The date must be a real date in the format YYYY-MM-DD.");
+	/* HH:MM, 00:00 to 23:59. */
+	if (param_string(req, &fe, "start", PARAM_REQUIRED, 16, &start,
+	    &len) == PARAM_PRESENT && !(len == 5 && start[2] == ':' &&
+	    start[0] >= '0' && start[0] <= '2' && start[1] >= '0' &&
+	    start[1] <= '9' && (start[0] < '2' || start[1] <= '3') &&
+	    start[3] >= '0' && start[3] <= '5' && start[4] >= '0' &&
+	    start[4] <= '9'))
+		field_error_add(&fe, "start",
+		    "The start must be a time in the format HH:MM.");
+	if (param_string(req, &fe, "appointment", PARAM_REQUIRED, 16, &type,
+	    NULL) == PARAM_PRESENT && strcmp(type, "online") != 0 &&
+	    strcmp(type, "offline") != 0)
+		field_error_add(&fe, "appointment",
+		    "The appointment must be one of: online, offline.");
+	(void)param_string(req, &fe, "note", PARAM_TRIM, NOTE_MAX_BYTES,
+	    &note, NULL);
+	(void)param_idempotency_key(req, &fe, &key);
+	if (field_errors_any(&fe)) {
+		response_invalid(resp, &fe);
+		return;
+	}
+	if (!bearer_authenticate(req, resp, &b))
+		return;
+	if (strcmp(b.claims.role, "patient") != 0) {
+		response_error(resp, 403, "Forbidden.",
+		    "Only patients book appointments.");
+		return;
+	}
+
+	params[2] = arena_printf(req->arena, "%" PRId64, dhh_id);
+	params[3] = date;
+	params[4] = start;
+	params[5] = type;
+	params[6] = req->app->cfg->timezone;
+	params[7] = note;
+	if (key == NULL) {
+		book_slot(req, resp, &b, params, dhh_id);
+		return;
+	}
+	if ((st = db_begin(req->app->db)) != DB_OK) {
+		response_db_failure(resp, st);
+		return;
+	}
+	/* The same key with another body is another request (422). */
+	if (!idem_begin(req, resp, &b, key, arena_printf(req->arena, "%s\n%s",
+	    req->path, req->body != NULL ? req->body : ""))) {
+		db_rollback(req->app->db);
+		return;
+	}
+	book_slot(req, resp, &b, params, dhh_id);
+	idem_finish(req, resp, &b, key);
 }

@@ -5,7 +5,10 @@
 use strict;
 use warnings;
 
+use IO::Socket::SSL;
+use POSIX ();
 use Test::More;
+use Time::HiRes qw(sleep);
 use CexupTest qw(json_encode);
 
 my $t = CexupTest->new;
@@ -186,6 +189,102 @@ SKIP: {
 	    'Forbidden.', undef, name => 'a doctor\'s token is 403');
 }
 is(count(), $n, '... nothing stored');
+
+# ---- Idempotency-Key
+my $api_key = $t->api_key;
+my %free = (doctor_has_hospital_id => 3, date => $tomorrow, start => '08:00',
+    appointment => 'offline');
+$n = count();
+$res = book($a, \%free, 'Idempotency-Key' => 'k-1');
+$data = $t->expect_ok($res, 201, 'Appointment booked.',
+    name => 'with an Idempotency-Key: 201');
+my $again = book($a, \%free, 'Idempotency-Key' => 'k-1');
+is($again->{status}, 201, 'the same key and body again: 201');
+is($again->{json}{data}{appointment}{id}, $data->{appointment}{id},
+    '... the stored answer (same appointment id)');
+is($again->{headers}{'idempotent-replayed'}, 'true',
+    '... marked Idempotent-Replayed');
+is(count(), $n + 1, '... and booked once');
+$t->expect_error(book($a, { %free, start => '08:30' },
+    'Idempotency-Key' => 'k-1'), 422, 'Idempotency key reused.', undef,
+    name => 'the same key with another body is 422');
+is(count(), $n + 1, '... nothing booked');
+# Keys are per user: the other patient's k-1 is a request of its own.
+$t->expect_error(book($b, \%free, 'Idempotency-Key' => 'k-1'), 409, @TAKEN,
+    name => 'another user\'s same key acts (409: the slot is taken)');
+my $r409 = book($b, \%free, 'Idempotency-Key' => 'k-1');
+is($r409->{status} . ' ' . ($r409->{headers}{'idempotent-replayed'} // ''),
+    '409 true', '... and its 409 is stored and replayed');
+$t->expect_error(book($a, { %free, start => '10:30' },
+    'Idempotency-Key' => 'x' x 256), 400, @INVALID,
+    errors => ['Idempotency-Key'], name => 'a 256-byte Idempotency-Key is 400');
+# Bytes HTTP::Tiny will not send: written as they are.
+for my $k ("a\x01b", "\xc3\xa9t\xc3\xa9", "a\x7fb") {
+	my $body = json_encode({ %free, start => '10:30' });
+	my $r = $t->raw_request("POST /api/appointment/book HTTP/1.1\r\n"
+	    . "Host: localhost\r\nContent-Type: application/json\r\n"
+	    . "x-api-key: $api_key\r\nAuthorization: Bearer $a\r\n"
+	    . "Idempotency-Key: $k\r\nContent-Length: " . length($body)
+	    . "\r\nConnection: close\r\n\r\n$body");
+	ok($r->{status} == 400 && ref $r->{json}{errors} eq 'HASH'
+	    && $r->{json}{errors}{'Idempotency-Key'},
+	    'Idempotency-Key ' . json_encode(join '', map { sprintf '%%%02x',
+	    ord } split //, $k) . " is 400 ($r->{status})");
+}
+is(count(), $n + 1, 'bad keys booked nothing');
+
+# Concurrent requests with one key: one booking, every answer the same.
+{
+	my %s = (%free, start => '09:00');
+	my @kids;
+	for my $i (1 .. 6) {
+		my $pid = fork // die "fork: $!";
+		if (!$pid) {
+			my $r = book($a, \%s, 'Idempotency-Key' => 'k-par');
+			open my $fh, '>', $t->tmpdir . "/par.$i"
+			    or POSIX::_exit(1);
+			print {$fh} "$r->{status} "
+			    . ($r->{json}{data}{appointment}{id} // '-');
+			close $fh;
+			POSIX::_exit(0);
+		}
+		push @kids, $pid;
+	}
+	waitpid($_, 0) for @kids;
+	my %seen;
+	for my $i (1 .. 6) {
+		open my $fh, '<', $t->tmpdir . "/par.$i" or next;
+		$seen{ scalar <$fh> }++;
+	}
+	is_deeply([ map { /^201 \d+$/ ? 'ok' : $_ } keys %seen ], ['ok'],
+	    'six concurrent requests with one key: one answer, 201 ('
+	    . join(', ', keys %seen) . ')');
+	is(count(), $n + 2, '... one booking');
+}
+
+# A request whose connection is cut before the answer, retried with its
+# key: one appointment, whichever of the two did the booking.
+{
+	my %s = (%free, start => '09:30');
+	my $body = json_encode(\%s);
+	my $s = IO::Socket::SSL->new(PeerAddr => '127.0.0.1',
+	    PeerPort => $t->port, SSL_verify_mode => 0,
+	    SSL_hostname => 'localhost');
+	ok($s, 'raw connection');
+	print {$s} "POST /api/appointment/book HTTP/1.1\r\nHost: localhost\r\n"
+	    . "Content-Type: application/json\r\nx-api-key: $api_key\r\n"
+	    . "Authorization: Bearer $a\r\nIdempotency-Key: k-cut\r\n"
+	    . 'Content-Length: ' . length($body) . "\r\nConnection: close\r\n"
+	    . "\r\n$body" if $s;
+	close $s if $s;	# killed: the answer is never read
+	my $retry = book($a, \%s, 'Idempotency-Key' => 'k-cut');
+	is($retry->{status}, 201, 'the retry with the same key is 201');
+	$t->wait_until(5, sub { count() == $n + 3 });
+	sleep 0.5;
+	is($t->psql("SELECT count(*) FROM appointments WHERE doctor_id = 2 AND "
+	    . "starts_at = ('$tomorrow'::date + time '09:30') AT TIME ZONE '$TZ'"),
+	    1, '... and exactly one appointment for it');
+}
 
 $t->stop;
 done_testing();
