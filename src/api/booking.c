@@ -1,6 +1,9 @@
 /*
- * booking.c - POST /api/appointment/book (docs/API.md §3, issue 14): a
- * patient books one slot that get-time-list shows.
+ * booking.c - a patient's appointments (docs/API.md §3, issue 14):
+ * POST /api/appointment/book books one slot that get-time-list shows,
+ * GET|POST /api/appointment lists them, POST /api/appointment/cancel
+ * cancels one (which frees its slot at once: the constraints and
+ * get-time-list leave cancelled rows out).
  *
  * One statement checks the session, finds the slot in the weekly schedule
  * (same arithmetic as schedule.c, in the configured time zone) and inserts
@@ -23,6 +26,7 @@
 #include <string.h>
 
 #include "api/handlers.h"
+#include "api/page.h"
 #include "app/app.h"
 #include "app/config.h"
 #include "core/arena.h"
@@ -82,6 +86,30 @@ static const struct db_stmt book = {
 	" FROM u CROSS JOIN p LEFT JOIN ins ON true",
 	8
 };
+
+/* One appointment as the routes write it; its columns start at col. */
+#define APPT_COLUMNS(tz) \
+	"a.id, a.doctor_has_hospital_id, a.doctor_id," \
+	" to_char(a.starts_at AT TIME ZONE " tz ", 'YYYY-MM-DD')," \
+	" to_char(a.starts_at AT TIME ZONE " tz ", 'HH24:MI')," \
+	" to_char(a.ends_at AT TIME ZONE " tz ", 'HH24:MI')," \
+	" a.appointment, a.cancelled_at IS NOT NULL, a.note"
+
+static void
+write_appointment(struct json_writer *w, const PGresult *res, int row,
+    int col)
+{
+	json_w_kv_int(w, "id", db_int(res, row, col));
+	json_w_kv_int(w, "doctor_has_hospital_id", db_int(res, row, col + 1));
+	json_w_kv_int(w, "doctor_id", db_int(res, row, col + 2));
+	json_w_kv_string(w, "date", db_value(res, row, col + 3));
+	json_w_kv_string(w, "start", db_value(res, row, col + 4));
+	json_w_kv_string(w, "end", db_value(res, row, col + 5));
+	json_w_kv_string(w, "appointment", db_value(res, row, col + 6));
+	json_w_kv_string(w, "status", db_bool(res, row, col + 7) ?
+	    "cancelled" : "booked");
+	json_w_kv_string(w, "note", db_value(res, row, col + 8));
+}
 
 /* $1 session, $2 user, $3 key, $4 what the request hash is made of. */
 static const struct db_stmt idem_claim = {
@@ -352,4 +380,191 @@ handle_booking_book(struct request *req, struct response *resp)
 	}
 	book_slot(req, resp, &b, params, dhh_id);
 	idem_finish(req, resp, &b, key);
+}
+
+/* ---- POST /api/appointment/cancel ---- */
+
+/*
+ * $1 session, $2 user, $3 appointment id, $4 notice (minutes), $5 time
+ * zone.  One row while the session is live; the appointment's columns are
+ * NULL when it is not the user's (404 either way: another patient's
+ * appointment is not revealed).
+ */
+static const struct db_stmt cancel = {
+	"booking_cancel",
+	"WITH u AS (SELECT users.id FROM users"
+	"  JOIN sessions ON sessions.user_id = users.id"
+	"  WHERE sessions.id = $1::uuid AND sessions.revoked_at IS NULL"
+	"  AND users.id = $2),"
+	" upd AS (UPDATE appointments SET cancelled_at = now() FROM u"
+	"  WHERE appointments.id = $3::bigint AND appointments.patient_id = u.id"
+	"  AND appointments.cancelled_at IS NULL AND appointments.starts_at"
+	"   - make_interval(mins => $4::int) >= now()"
+	"  RETURNING appointments.*)"
+	" SELECT coalesce(a.done, false), a.cancelled_at IS NOT NULL,"
+	"  " APPT_COLUMNS("$5::text")
+	" FROM u LEFT JOIN (SELECT true AS done, upd.* FROM upd"
+	"  UNION ALL SELECT false, x.* FROM appointments x, u"
+	"  WHERE x.id = $3::bigint AND x.patient_id = u.id"
+	"  AND NOT EXISTS (SELECT 1 FROM upd)) a ON true",
+	5
+};
+
+/* The cancellation itself; answers *resp. */
+static void
+cancel_one(struct request *req, struct response *resp, const struct bearer *b,
+    const char **params)
+{
+	struct json_writer *w;
+	enum db_status st;
+	PGresult *res;
+
+	params[0] = b->claims.sid;
+	params[1] = b->user_id_text;
+	res = db_exec(req->app->db, req->arena, &cancel, params, &st);
+	if (res == NULL) {
+		response_db_failure(resp, st);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		bearer_respond_revoked(resp);
+		return;
+	}
+	if (PQgetisnull(res, 0, 2)) {
+		response_error(resp, 404, "Appointment not found.",
+		    "You have no appointment with this id.");
+		return;
+	}
+	if (!db_bool(res, 0, 0)) {
+		response_error(resp, 409, db_bool(res, 0, 1) ?
+		    "The appointment is already cancelled." :
+		    "Too late to cancel.", arena_printf(req->arena,
+		    "An appointment can be cancelled until %d minutes before "
+		    "it starts.", req->app->cfg->cancel_notice_minutes));
+		return;
+	}
+	w = envelope_begin(resp, "Appointment cancelled.");
+	json_w_object_open(w);
+	json_w_key(w, "appointment");
+	json_w_object_open(w);
+	write_appointment(w, res, 0, 2);
+	json_w_object_close(w);
+	json_w_object_close(w);
+	envelope_finish(resp, 200, w);
+}
+
+void
+handle_booking_cancel(struct request *req, struct response *resp)
+{
+	const char *params[5], *key = NULL;
+	struct field_errors fe;
+	struct bearer b;
+	enum db_status st;
+	int64_t id = 0;
+
+	field_errors_init(&fe, req->arena);
+	(void)param_body_id(req, &fe, "id", &id);
+	(void)param_idempotency_key(req, &fe, &key);
+	if (field_errors_any(&fe)) {
+		response_invalid(resp, &fe);
+		return;
+	}
+	if (!bearer_authenticate(req, resp, &b))
+		return;
+	if (strcmp(b.claims.role, "patient") != 0) {
+		response_error(resp, 403, "Forbidden.",
+		    "Only patients cancel their appointments.");
+		return;
+	}
+	params[2] = arena_printf(req->arena, "%" PRId64, id);
+	params[3] = arena_printf(req->arena, "%d",
+	    req->app->cfg->cancel_notice_minutes);
+	params[4] = req->app->cfg->timezone;
+	if (key == NULL) {
+		cancel_one(req, resp, &b, params);
+		return;
+	}
+	if ((st = db_begin(req->app->db)) != DB_OK) {
+		response_db_failure(resp, st);
+		return;
+	}
+	if (!idem_begin(req, resp, &b, key, arena_printf(req->arena, "%s\n%s",
+	    req->path, req->body != NULL ? req->body : ""))) {
+		db_rollback(req->app->db);
+		return;
+	}
+	cancel_one(req, resp, &b, params);
+	idem_finish(req, resp, &b, key);
+}
+
+/* ---- GET|POST /api/appointment: my appointments ---- */
+
+/*
+ * $1 session, $2 user, $3 limit, $4 offset, $5 status (NULL: all), $6
+ * time zone.  Upcoming first (soonest first), then past ones (latest
+ * first).  A lone row with NULL item columns for an empty page; none when
+ * the session has ended.  A patient's list is short: the total is a
+ * window count over the patient's index range.
+ */
+static const struct db_stmt my_list = {
+	"booking_list",
+	"WITH u AS (SELECT users.id FROM users"
+	"  JOIN sessions ON sessions.user_id = users.id"
+	"  WHERE sessions.id = $1::uuid AND sessions.revoked_at IS NULL"
+	"  AND users.id = $2),"
+	" l AS (SELECT count(*) OVER () AS total, a.*"
+	"  FROM appointments a, u"
+	"  WHERE a.patient_id = u.id AND ($5::text IS NULL"
+	"   OR ($5::text = 'cancelled') = (a.cancelled_at IS NOT NULL))"
+	"  ORDER BY a.ends_at <= now(),"
+	"   CASE WHEN a.ends_at > now() THEN a.starts_at END,"
+	"   a.starts_at DESC, a.id"
+	"  LIMIT $3::bigint OFFSET $4::bigint)"
+	" SELECT coalesce(a.total, (SELECT count(*) FROM appointments c, u"
+	"   WHERE c.patient_id = u.id AND ($5::text IS NULL"
+	"   OR ($5::text = 'cancelled') = (c.cancelled_at IS NOT NULL)))),"
+	"  " APPT_COLUMNS("$6::text")
+	" FROM u LEFT JOIN l a ON true",
+	6
+};
+
+void
+handle_booking_list(struct request *req, struct response *resp)
+{
+	const char *params[6], *status = NULL;
+	struct field_errors fe;
+	struct bearer b;
+	struct page pg;
+	enum db_status st;
+	PGresult *res;
+
+	field_errors_init(&fe, req->arena);
+	(void)page_parse(req, &fe, &pg);
+	if (param_string(req, &fe, "status", PARAM_QUERY, 16, &status,
+	    NULL) == PARAM_PRESENT && strcmp(status, "booked") != 0 &&
+	    strcmp(status, "cancelled") != 0)
+		field_error_add(&fe, "status",
+		    "The status must be one of: booked, cancelled.");
+	if (field_errors_any(&fe)) {
+		response_invalid(resp, &fe);
+		return;
+	}
+	if (!bearer_authenticate(req, resp, &b))
+		return;
+	params[0] = b.claims.sid;
+	params[1] = b.user_id_text;
+	params[2] = pg.limit;
+	params[3] = pg.offset;
+	params[4] = status;
+	params[5] = req->app->cfg->timezone;
+	res = db_exec(req->app->db, req->arena, &my_list, params, &st);
+	if (res == NULL) {
+		response_db_failure(resp, st);
+		return;
+	}
+	if (PQntuples(res) == 0) {
+		bearer_respond_revoked(resp);
+		return;
+	}
+	page_respond(resp, res, &pg, write_appointment);
 }

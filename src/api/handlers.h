@@ -48,5 +48,7 @@ void	handle_time_list(struct request *, struct response *);
 /* ---- booking (issue 14) ---- */
 /* booking.c */
 void	handle_booking_book(struct request *, struct response *);
+void	handle_booking_list(struct request *, struct response *);
+void	handle_booking_cancel(struct request *, struct response *);
 
 #endif

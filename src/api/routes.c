@@ -84,7 +84,11 @@ const struct route api_routes[] = {
 	    CATALOG_FLAGS, NULL, NULL),
 
 	/* ---- booking (issue 14): API key and a patient's token ---- */
+	ROUTE("/api/appointment", CATALOG, handle_booking_list,
+	    CATALOG_FLAGS, NULL, NULL),
 	ROUTE("/api/appointment/book", METHOD_POST, handle_booking_book,
+	    ROUTE_CEXUP_KEY | BODY, NULL, NULL),
+	ROUTE("/api/appointment/cancel", METHOD_POST, handle_booking_cancel,
 	    ROUTE_CEXUP_KEY | BODY, NULL, NULL),
 };
 

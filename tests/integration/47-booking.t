@@ -286,5 +286,85 @@ is(count(), $n + 1, 'bad keys booked nothing');
 	    1, '... and exactly one appointment for it');
 }
 
+# ---- my appointments: upcoming first, then past; status filter; meta
+{
+	my $r = $t->cexup_request('GET', '/api/appointment?data=50',
+	    headers => $t->bearer($a));
+	my $list = $t->expect_ok($r, 200, 'OK', meta => 1,
+	    name => 'my appointments: 200 with meta');
+	my @mine = split /\n/, $t->psql("SELECT id FROM appointments WHERE "
+	    . "patient_id = 1 ORDER BY starts_at");
+	is_deeply([ map { $_->{id} } @{ $list // [] } ], [ map { $_ + 0 } @mine ],
+	    'all of mine, soonest first');
+	is($r->{json}{meta}{total}, scalar @mine, 'meta.total');
+	$r = $t->cexup_request('POST', '/api/appointment',
+	    json => { status => 'cancelled' }, headers => $t->bearer($a));
+	is_deeply([ map { $_->{status} } @{ $r->{json}{data} // [] } ],
+	    ['cancelled'], 'status=cancelled: only the cancelled one');
+	$r = $t->cexup_request('GET', '/api/appointment?status=booked&data=2',
+	    headers => $t->bearer($a));
+	is(scalar @{ $r->{json}{data} // [] } . ' ' . $r->{json}{meta}{total}
+	    . ' ' . $r->{json}{meta}{last_page}, '2 ' . (@mine - 1) . ' '
+	    . int((@mine - 1 + 1) / 2), 'status=booked, two a page');
+	$t->expect_error($t->cexup_request('GET', '/api/appointment?status=x',
+	    headers => $t->bearer($a)), 400, @INVALID, errors => ['status'],
+	    name => 'an unknown status is 400');
+	$t->expect_error($t->cexup_request('GET', '/api/appointment'), 401,
+	    'Unauthenticated.', undef, name => 'the list without a token: 401');
+	$r = $t->cexup_request('GET', '/api/appointment',
+	    headers => $t->bearer($b));
+	ok(!grep({ my $x = $_->{id}; grep { $_ == $x } @mine }
+	    @{ $r->{json}{data} // [] }), 'the other patient sees none of mine');
+}
+
+# ---- cancel: frees the slot at once; another's is 404; too late is 409
+{
+	my $CANCEL = '/api/appointment/cancel';
+	my $id = $t->psql("SELECT id FROM appointments WHERE patient_id = 1 AND "
+	    . "doctor_id = 2 AND cancelled_at IS NULL ORDER BY starts_at LIMIT 1");
+	my $start = $t->psql("SELECT to_char(starts_at AT TIME ZONE '$TZ', "
+	    . "'HH24:MI') FROM appointments WHERE id = $id");
+	ok(grep({ $_ eq "$start offline" } @{ booked_starts(3, $tomorrow) }),
+	    "$start is booked before");
+	$t->expect_error($t->cexup_request('POST', $CANCEL, json => { id => $id },
+	    headers => $t->bearer($b)), 404, 'Appointment not found.', undef,
+	    name => 'someone else\'s appointment is 404');
+	$t->expect_error($t->cexup_request('POST', $CANCEL,
+	    json => { id => 999999 }, headers => $t->bearer($a)), 404,
+	    'Appointment not found.', undef, name => 'an unknown id is 404');
+	for my $v ('abc', 0, -1, undef) {
+		$t->expect_error($t->cexup_request('POST', $CANCEL,
+		    json => { id => $v }, headers => $t->bearer($a)), 400,
+		    @INVALID, errors => ['id'],
+		    name => 'cancel id ' . json_encode($v) . ' is 400');
+	}
+	is($t->psql("SELECT count(*) FROM appointments WHERE cancelled_at IS "
+	    . "NOT NULL"), 1, 'nothing cancelled by those');
+	my $r = $t->cexup_request('POST', $CANCEL, json => { id => $id },
+	    headers => $t->bearer($a));
+	my $d = $t->expect_ok($r, 200, 'Appointment cancelled.',
+	    name => 'cancelling mine is 200');
+	is($d->{appointment}{status}, 'cancelled', '... status cancelled');
+	ok(!grep({ $_ eq "$start offline" } @{ booked_starts(3, $tomorrow) }),
+	    "... and $start is free in get-time-list at once");
+	$t->expect_ok(book($b, { %free, start => $start }), 201,
+	    'Appointment booked.', name => '... and can be booked by another');
+	$t->expect_error($t->cexup_request('POST', $CANCEL, json => { id => $id },
+	    headers => $t->bearer($a)), 409,
+	    'The appointment is already cancelled.', undef,
+	    name => 'cancelling it again is 409');
+	# Inside the notice (default 120 minutes): 409, still booked.
+	my $soon = $t->psql("INSERT INTO appointments (doctor_has_hospital_id, "
+	    . "doctor_id, patient_id, appointment, starts_at, ends_at) VALUES "
+	    . "(3, 2, 1, 'offline', now() + interval '30 minutes', now() + "
+	    . "interval '60 minutes') RETURNING id");
+	$t->expect_error($t->cexup_request('POST', $CANCEL,
+	    json => { id => $soon + 0 }, headers => $t->bearer($a)), 409,
+	    'Too late to cancel.', undef,
+	    name => 'in 30 minutes, with 120 minutes notice: 409');
+	is($t->psql("SELECT cancelled_at IS NULL FROM appointments WHERE "
+	    . "id = $soon"), 't', '... still booked');
+}
+
 $t->stop;
 done_testing();
