@@ -3,7 +3,8 @@
  * POST /api/appointment/book books one slot that get-time-list shows,
  * GET|POST /api/appointment lists them, POST /api/appointment/cancel
  * cancels one (which frees its slot at once: the constraints and
- * get-time-list leave cancelled rows out).
+ * get-time-list leave cancelled rows out).  GET|POST
+ * /api/doctor/appointments is a doctor's own day of bookings.
  *
  * One statement checks the session, finds the slot in the weekly schedule
  * (same arithmetic as schedule.c, in the configured time zone) and inserts
@@ -567,4 +568,102 @@ handle_booking_list(struct request *req, struct response *resp)
 		return;
 	}
 	page_respond(resp, res, &pg, write_appointment);
+}
+
+/* ---- GET|POST /api/doctor/appointments: a doctor's day ---- */
+
+/*
+ * $1 session, $2 user, $3 date (NULL: today), $4 time zone.  One row per
+ * appointment of the day at any of the doctor's hospitals, cancelled ones
+ * included (marked), by start; a lone row with NULL columns for a free
+ * day; the doctor's id NULL when the account is no doctor's; none when
+ * the session has ended.
+ */
+static const struct db_stmt doctor_day = {
+	"booking_doctor_day",
+	"WITH u AS (SELECT users.id FROM users"
+	"  JOIN sessions ON sessions.user_id = users.id"
+	"  WHERE sessions.id = $1::uuid AND sessions.revoked_at IS NULL"
+	"  AND users.id = $2),"
+	" p AS (SELECT coalesce($3::date, (now() AT TIME ZONE $4::text)::date)"
+	"  AS day),"
+	" d AS (SELECT doctors.id FROM doctors, u WHERE doctors.user_id = u.id)"
+	" SELECT (SELECT id FROM d), p.day::text, " APPT_COLUMNS("$4::text") ","
+	"  h.name, pt.name"
+	" FROM u CROSS JOIN p"
+	" LEFT JOIN appointments a ON a.doctor_id = (SELECT id FROM d)"
+	"  AND a.starts_at >= (p.day::timestamp AT TIME ZONE $4::text)"
+	"  AND a.starts_at < ((p.day + 1)::timestamp AT TIME ZONE $4::text)"
+	" LEFT JOIN doctor_has_hospital dh ON dh.id = a.doctor_has_hospital_id"
+	" LEFT JOIN hospitals h ON h.id = dh.hospital_id"
+	" LEFT JOIN users pt ON pt.id = a.patient_id"
+	" ORDER BY a.starts_at, a.id",
+	4
+};
+
+void
+handle_doctor_appointments(struct request *req, struct response *resp)
+{
+	const char *params[4], *date = NULL;
+	struct field_errors fe;
+	struct json_writer *w;
+	struct bearer b;
+	enum db_status st;
+	size_t len = 0;
+	PGresult *res;
+	int i, rows;
+
+	field_errors_init(&fe, req->arena);
+	if (param_string(req, &fe, "date", PARAM_QUERY, 64, &date, &len) ==
+	    PARAM_PRESENT && !valid_date(date, len, NULL, NULL, NULL)) {
+		field_error_add(&fe, "date",
+		    "The date must be a real date in the format YYYY-MM-DD.");
+	}
+	if (field_errors_any(&fe)) {
+		response_invalid(resp, &fe);
+		return;
+	}
+	if (!bearer_authenticate(req, resp, &b))
+		return;
+	if (strcmp(b.claims.role, "doctor") != 0) {
+		response_error(resp, 403, "Forbidden.",
+		    "Only doctors see their schedule of bookings.");
+		return;
+	}
+	params[0] = b.claims.sid;
+	params[1] = b.user_id_text;
+	params[2] = date;
+	params[3] = req->app->cfg->timezone;
+	res = db_exec(req->app->db, req->arena, &doctor_day, params, &st);
+	if (res == NULL) {
+		response_db_failure(resp, st);
+		return;
+	}
+	if ((rows = PQntuples(res)) == 0) {
+		bearer_respond_revoked(resp);
+		return;
+	}
+	if (PQgetisnull(res, 0, 0)) {
+		response_error(resp, 404, "Doctor not found.",
+		    "This account is not linked to a doctor of the catalog.");
+		return;
+	}
+	w = envelope_begin(resp, "OK");
+	json_w_object_open(w);
+	json_w_kv_int(w, "doctor_id", db_int(res, 0, 0));
+	json_w_kv_string(w, "date", db_value(res, 0, 1));
+	json_w_key(w, "appointments");
+	json_w_array_open(w);
+	for (i = 0; i < rows; i++) {
+		if (PQgetisnull(res, i, 2))
+			continue;	/* a free day */
+		json_w_object_open(w);
+		write_appointment(w, res, i, 2);
+		json_w_kv_string(w, "hospital", db_value(res, i, 11));
+		json_w_kv_string(w, "patient_name", db_value(res, i, 12));
+		json_w_object_close(w);
+	}
+	json_w_array_close(w);
+	json_w_object_close(w);
+	envelope_finish(resp, 200, w);
 }

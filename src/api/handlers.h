@@ -50,5 +50,6 @@ void	handle_time_list(struct request *, struct response *);
 void	handle_booking_book(struct request *, struct response *);
 void	handle_booking_list(struct request *, struct response *);
 void	handle_booking_cancel(struct request *, struct response *);
+void	handle_doctor_appointments(struct request *, struct response *);
 
 #endif

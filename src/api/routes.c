@@ -90,6 +90,9 @@ const struct route api_routes[] = {
 	    ROUTE_CEXUP_KEY | BODY, NULL, NULL),
 	ROUTE("/api/appointment/cancel", METHOD_POST, handle_booking_cancel,
 	    ROUTE_CEXUP_KEY | BODY, NULL, NULL),
+	/* A doctor's token. */
+	ROUTE("/api/doctor/appointments", CATALOG, handle_doctor_appointments,
+	    CATALOG_FLAGS, NULL, NULL),
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

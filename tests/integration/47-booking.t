@@ -366,5 +366,34 @@ is(count(), $n + 1, 'bad keys booked nothing');
 	    . "id = $soon"), 't', '... still booked');
 }
 
+# ---- a doctor's own day (doctor 2 is the account "other")
+SKIP: {
+	skip 'no doctor token from /api/login', 6 unless $doc;
+	$t->psql("UPDATE doctors SET user_id = (SELECT id FROM users WHERE "
+	    . "username = 'other') WHERE id = 2");
+	my $r = $t->cexup_request('GET',
+	    "/api/doctor/appointments?date=$tomorrow",
+	    headers => $t->bearer($doc));
+	my $d = $t->expect_ok($r, 200, 'OK', name => 'a doctor\'s day: 200');
+	my $want = $t->psql("SELECT string_agg(to_char(starts_at AT TIME ZONE "
+	    . "'$TZ', 'HH24:MI') || CASE WHEN cancelled_at IS NULL THEN '' ELSE "
+	    . "' cancelled' END, ',' ORDER BY starts_at, id) FROM appointments "
+	    . "WHERE doctor_id = 2 AND (starts_at AT TIME ZONE '$TZ')::date = "
+	    . "'$tomorrow'");
+	is(join(',', map { $_->{start} . ($_->{status} eq 'cancelled'
+	    ? ' cancelled' : '') } @{ $d->{appointments} // [] }), $want,
+	    'every booking of the day, by start, cancelled ones marked');
+	is($d->{appointments}[0]{hospital}, 'RS Two', '... with the hospital');
+	ok(length($d->{appointments}[0]{patient_name} // ''),
+	    '... and the patient\'s name');
+	$t->expect_error($t->cexup_request('GET', '/api/doctor/appointments',
+	    headers => $t->bearer($a)), 403, 'Forbidden.', undef,
+	    name => 'a patient\'s token is 403');
+	$t->expect_error($t->cexup_request('GET',
+	    '/api/doctor/appointments?date=2030-02-30',
+	    headers => $t->bearer($doc)), 400, @INVALID, errors => ['date'],
+	    name => 'a bad date is 400');
+}
+
 $t->stop;
 done_testing();
