@@ -16,6 +16,13 @@ BEGIN;
 
 INSERT INTO users (name, email, password_hash, role)
 VALUES ('Bench Patient', 'bench-patient@example.com', 'x', 'patient');
+-- One patient per doctor for the bookings below: a patient never holds
+-- two overlapping appointments (sql/008_booking.sql), and one doctor's
+-- bookings never overlap, so each doctor's go to a patient of their own.
+INSERT INTO users (name, email, password_hash, role)
+SELECT 'Bench Patient ' || g, 'bench-patient-' || g || '@example.com', 'x',
+	'patient'
+FROM generate_series(1, 20000) AS g;
 
 INSERT INTO specialities (slug, name, description)
 SELECT 'speciality-' || g, 'Speciality ' || g,
@@ -93,10 +100,12 @@ WHERE w.appointment = 'offline' OR dh.offers_online;
 -- practice (182 days back to 182 ahead), one of its eight morning slots.
 INSERT INTO appointments (doctor_has_hospital_id, doctor_id, patient_id,
     appointment, starts_at, ends_at)
-SELECT dh.id, dh.doctor_id, (SELECT id FROM users WHERE email =
-	'bench-patient@example.com'), 'offline', s.starts_at,
-	s.starts_at + interval '30 minutes'
+SELECT dh.id, dh.doctor_id, b.first + dh.doctor_id - 1, 'offline',
+	s.starts_at, s.starts_at + interval '30 minutes'
 FROM doctor_has_hospital dh
+-- Ids of one multi-row insert are consecutive: bench-patient-1 onwards.
+CROSS JOIN (SELECT id AS first FROM users
+    WHERE email = 'bench-patient-1@example.com') AS b
 CROSS JOIN generate_series(-182, 182) AS g(days)
 CROSS JOIN LATERAL (SELECT (now() AT TIME ZONE 'Asia/Jakarta')::date
     + g.days AS day) AS d

@@ -55,4 +55,11 @@ void	handle_article_show(struct request *, struct response *);
 /* schedule.c */
 void	handle_time_list(struct request *, struct response *);
 
+/* ---- booking (issue 14) ---- */
+/* booking.c */
+void	handle_booking_book(struct request *, struct response *);
+void	handle_booking_list(struct request *, struct response *);
+void	handle_booking_cancel(struct request *, struct response *);
+void	handle_doctor_appointments(struct request *, struct response *);
+
 #endif

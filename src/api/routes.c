@@ -96,6 +96,17 @@ const struct route api_routes[] = {
 	    CATALOG_FLAGS, NULL, NULL),
 	ROUTE("/api/article/show", CATALOG, handle_article_show,
 	    CATALOG_FLAGS, NULL, NULL),
+
+	/* ---- booking (issue 14): API key and a patient's token ---- */
+	ROUTE("/api/appointment", CATALOG, handle_booking_list,
+	    CATALOG_FLAGS, NULL, NULL),
+	ROUTE("/api/appointment/book", METHOD_POST, handle_booking_book,
+	    ROUTE_CEXUP_KEY | BODY, NULL, NULL),
+	ROUTE("/api/appointment/cancel", METHOD_POST, handle_booking_cancel,
+	    ROUTE_CEXUP_KEY | BODY, NULL, NULL),
+	/* A doctor's token. */
+	ROUTE("/api/doctor/appointments", CATALOG, handle_doctor_appointments,
+	    CATALOG_FLAGS, NULL, NULL),
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -92,6 +92,7 @@ static const struct key_spec keys[] = {
 	NUM(K_KEYSCOPE, api_key_required, 0, 0, "cexup"),
 	STR(public_base_url, ""),
 	STR(timezone, "Asia/Jakarta"),
+	NUM(K_INT, cancel_notice_minutes, 0, 10080, "120"),
 	NUM_IN(K_INT, "lockout_threshold", lockout.threshold, 1, 1000, "5"),
 	NUM_IN(K_INT, "lockout_base_seconds", lockout.base_seconds, 1, 86400,
 	    "30"),

@@ -75,6 +75,7 @@ struct config {
 	enum api_key_scope api_key_required;
 	char		public_base_url[256];
 	char		timezone[64];
+	int		cancel_notice_minutes;	/* later: cancel is 409 */
 
 	struct lockout_params lockout;		/* lockout_* */
 

@@ -259,6 +259,10 @@ db_sqlstate_status(const char *state)
 		return DB_ERROR;
 	if (strcmp(state, "23505") == 0)
 		return DB_UNIQUE_VIOLATION;
+	if (strcmp(state, "23P01") == 0)
+		return DB_EXCLUSION_VIOLATION;
+	if (strcmp(state, "40P01") == 0)
+		return DB_DEADLOCK;
 	/*
 	 * Class 08 connection exception and 57P0x (admin / crash shutdown,
 	 * cannot connect now, database dropped): the server is going away.

@@ -28,6 +28,8 @@ enum db_status {
 	DB_OK = 0,
 	DB_UNAVAILABLE,		/* no connection, or it broke: 503 */
 	DB_UNIQUE_VIOLATION,	/* SQLSTATE 23505 */
+	DB_EXCLUSION_VIOLATION,	/* SQLSTATE 23P01 */
+	DB_DEADLOCK,		/* SQLSTATE 40P01: one of the waiters aborted */
 	DB_ERROR		/* anything else: 500 */
 };
 

@@ -205,3 +205,27 @@ param_path_id(const char *s, int64_t *out)
 	*out = v;
 	return 0;
 }
+
+enum param_result
+param_idempotency_key(struct request *req, struct field_errors *fe,
+    const char **out)
+{
+	const char *k = req->idempotency_key;
+	size_t i, len;
+
+	*out = NULL;
+	if (k == NULL)
+		return PARAM_ABSENT;
+	len = strlen(k);
+	for (i = 0; i < len; i++)
+		if ((unsigned char)k[i] < 0x20 || (unsigned char)k[i] > 0x7e)
+			break;
+	if (len == 0 || len > PARAM_IDEMPOTENCY_KEY_MAX || i < len ||
+	    k[0] == ' ' || k[len - 1] == ' ') {
+		field_error_add(fe, "Idempotency-Key", "The Idempotency-Key "
+		    "header must be 1 to 255 printable ASCII characters.");
+		return PARAM_INVALID;
+	}
+	*out = k;
+	return PARAM_PRESENT;
+}

@@ -59,6 +59,16 @@ enum param_result	param_int(struct request *, struct field_errors *,
 int			param_body_id(struct request *, struct field_errors *,
 			    const char *name, int64_t *out);
 
+#define PARAM_IDEMPOTENCY_KEY_MAX	255
+
+/*
+ * The Idempotency-Key header: absent, or 1..255 printable ASCII characters
+ * (no controls, no space at either end); anything else is a field error
+ * on "Idempotency-Key".
+ */
+enum param_result	param_idempotency_key(struct request *,
+			    struct field_errors *, const char **out);
+
 /* A digit string of a positive id that fits int64 (path parameters). */
 int			param_path_id(const char *s, int64_t *out);
 

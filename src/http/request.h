@@ -31,6 +31,7 @@ struct request {
 	const char		*authorization;	/* HTTP_AUTHORIZATION */
 	const char		*api_key;	/* HTTP_X_API_KEY */
 	const char		*if_none_match;	/* HTTP_IF_NONE_MATCH */
+	const char		*idempotency_key; /* HTTP_IDEMPOTENCY_KEY */
 	const char		*request_id;	/* REQUEST_ID, set by nginx */
 	const char		*remote_addr;
 	const char		*scheme;	/* "https" when HTTPS=on */

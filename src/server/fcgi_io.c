@@ -167,6 +167,7 @@ fcgi_handle(struct app *app, FCGX_Request *fcgi)
 	req.authorization = param(a, fcgi, "HTTP_AUTHORIZATION");
 	req.api_key = param(a, fcgi, "HTTP_X_API_KEY");
 	req.if_none_match = param(a, fcgi, "HTTP_IF_NONE_MATCH");
+	req.idempotency_key = param(a, fcgi, "HTTP_IDEMPOTENCY_KEY");
 	req.request_id = param(a, fcgi, "REQUEST_ID");
 	req.remote_addr = param(a, fcgi, "REMOTE_ADDR");
 	req.host = param(a, fcgi, "HTTP_HOST");

@@ -90,6 +90,20 @@ INSERT INTO articles (slug, title, body, author, status, published_at)
     now() - interval '1 day');
 SQL
 my $date = $t->psql("SELECT (now() AT TIME ZONE 'Asia/Jakarta')::date + 7");
+# Booking (issue 14): an appointment of the updating patient to cancel, and
+# a doctor's account (the doctor of the catalog above) with its token.
+my $appt = $t->psql("INSERT INTO appointments (doctor_has_hospital_id, "
+    . "doctor_id, patient_id, appointment, starts_at, ends_at) VALUES (1, 1, "
+    . "$up_user->{id}, 'offline', ('$date'::date + time '10:30') AT TIME ZONE "
+    . "'Asia/Jakarta', ('$date'::date + time '11:00') AT TIME ZONE "
+    . "'Asia/Jakarta') RETURNING id");
+my ($doc_user) = $t->register_patient(password => $PW);
+$t->psql("UPDATE users SET role = 'doctor' WHERE id = $doc_user->{id}; "
+    . "UPDATE doctors SET user_id = $doc_user->{id} WHERE id = 1");
+my $doc_login = $t->request('POST', '/api/login',
+    json => { email => $doc_user->{email}, password => $PW });
+my $doc_tok = $doc_login->{json}{data}{token}{access_token}
+    // BAIL_OUT("doctor login: $doc_login->{status}");
 
 my $PNG1 = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR" . ('1' x 64);
 my $PNG2 = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR" . ('2' x 64);
@@ -156,6 +170,27 @@ my %RECIPE = (
 		    file => b64($PNG2), type => 'png' } },
 		headers => $KEY_BEARER, ok => [200, 'Avatar updated'],
 		invalid => \@INVALID, write => 1 },
+	'POST /api/appointment/book' => {
+		control => sub { +{ doctor_has_hospital_id => 1, date => $date,
+		    start => '09:00', appointment => 'offline' } },
+		valid => sub { +{ doctor_has_hospital_id => '1', date => $date,
+		    start => '09:30', appointment => 'online',
+		    note => 'Sweep note' } },
+		headers => $KEY_BEARER, ok => [201, 'Appointment booked.'],
+		invalid => \@INVALID, write => 1 },
+	'POST /api/appointment/cancel' => {
+		valid => sub { +{ id => "$appt" } },
+		headers => $KEY_BEARER, ok => [200, 'Appointment cancelled.'],
+		invalid => \@INVALID, write => 1 },
+	(map { ("$_ /api/appointment" => {
+		valid => sub { +{ %paging, status => 'booked' } },
+		headers => $KEY_BEARER, ok => [200, 'OK', 1],
+		invalid => \@INVALID }) } qw(GET POST)),
+	(map { ("$_ /api/doctor/appointments" => {
+		valid => sub { +{ date => $date } },
+		headers => sub { +{ 'x-api-key' => $t->api_key,
+		    Authorization => "Bearer $doc_tok" } }, ok => [200, 'OK'],
+		invalid => \@INVALID }) } qw(GET POST)),
 	'POST /api/token/refresh' => {
 		valid => sub { +{ refresh_token => $refresh } },
 		ok => [200, 'Token refreshed'], invalid => \@INVALID,
