@@ -417,20 +417,11 @@ cancel_one(struct request *req, struct response *resp, const struct bearer *b,
     const char **params)
 {
 	struct json_writer *w;
-	enum db_status st;
 	PGresult *res;
 
-	params[0] = b->claims.sid;
-	params[1] = b->user_id_text;
-	res = db_exec(req->app->db, req->arena, &cancel, params, &st);
-	if (res == NULL) {
-		response_db_failure(resp, st);
+	if ((res = bearer_query(req, resp, b, &cancel, params, NULL,
+	    NULL)) == NULL)
 		return;
-	}
-	if (PQntuples(res) != 1) {
-		bearer_respond_revoked(resp);
-		return;
-	}
 	if (PQgetisnull(res, 0, 2)) {
 		response_error(resp, 404, "Appointment not found.",
 		    "You have no appointment with this id.");
@@ -536,7 +527,6 @@ handle_booking_list(struct request *req, struct response *resp)
 	struct field_errors fe;
 	struct bearer b;
 	struct page pg;
-	enum db_status st;
 	PGresult *res;
 
 	field_errors_init(&fe, req->arena);
@@ -552,21 +542,12 @@ handle_booking_list(struct request *req, struct response *resp)
 	}
 	if (!bearer_authenticate(req, resp, &b))
 		return;
-	params[0] = b.claims.sid;
-	params[1] = b.user_id_text;
 	params[2] = pg.limit;
 	params[3] = pg.offset;
 	params[4] = status;
 	params[5] = req->app->cfg->timezone;
-	res = db_exec(req->app->db, req->arena, &my_list, params, &st);
-	if (res == NULL) {
-		response_db_failure(resp, st);
+	if ((res = bearer_query_rows(req, resp, &b, &my_list, params)) == NULL)
 		return;
-	}
-	if (PQntuples(res) == 0) {
-		bearer_respond_revoked(resp);
-		return;
-	}
 	page_respond(resp, res, &pg, write_appointment);
 }
 
@@ -608,7 +589,6 @@ handle_doctor_appointments(struct request *req, struct response *resp)
 	struct field_errors fe;
 	struct json_writer *w;
 	struct bearer b;
-	enum db_status st;
 	size_t len = 0;
 	PGresult *res;
 	int i, rows;
@@ -630,19 +610,12 @@ handle_doctor_appointments(struct request *req, struct response *resp)
 		    "Only doctors see their schedule of bookings.");
 		return;
 	}
-	params[0] = b.claims.sid;
-	params[1] = b.user_id_text;
 	params[2] = date;
 	params[3] = req->app->cfg->timezone;
-	res = db_exec(req->app->db, req->arena, &doctor_day, params, &st);
-	if (res == NULL) {
-		response_db_failure(resp, st);
+	if ((res = bearer_query_rows(req, resp, &b, &doctor_day, params)) ==
+	    NULL)
 		return;
-	}
-	if ((rows = PQntuples(res)) == 0) {
-		bearer_respond_revoked(resp);
-		return;
-	}
+	rows = PQntuples(res);
 	if (PQgetisnull(res, 0, 0)) {
 		response_error(resp, 404, "Doctor not found.",
 		    "This account is not linked to a doctor of the catalog.");

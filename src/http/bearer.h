@@ -48,6 +48,15 @@ PGresult *bearer_query(struct request *, struct response *,
 	    const struct bearer *, const struct db_stmt *,
 	    const char **params, const int *lengths, const int *formats);
 
+/*
+ * The same for a statement that answers a list: one or more rows while
+ * the session is live (an empty list as one row of NULLs), none once it
+ * has ended.  Text parameters.
+ */
+PGresult *bearer_query_rows(struct request *, struct response *,
+	    const struct bearer *, const struct db_stmt *,
+	    const char **params);
+
 /* 401 for a token whose session was revoked (logout, reuse) or is gone. */
 void	bearer_respond_revoked(struct response *);
 
