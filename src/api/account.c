@@ -214,11 +214,9 @@ handle_update_profile(struct request *req, struct response *resp)
 	}
 	if (!bearer_authenticate(req, resp, &b))
 		return;
-	if (strcmp(b.claims.role, role) != 0) {
-		response_error(resp, 403, "Forbidden.",
-		    "The role in the path does not match your account.");
+	if (!bearer_require_role(&b, resp, role,
+	    "The role in the path does not match your account."))
 		return;
-	}
 	if (u.user_id != b.user_id) {
 		response_error(resp, 403, "Forbidden.",
 		    "You may only update your own profile.");

@@ -51,10 +51,7 @@
  */
 static const struct db_stmt book = {
 	"booking_book",
-	"WITH u AS (SELECT users.id FROM users"
-	"  JOIN sessions ON sessions.user_id = users.id"
-	"  WHERE sessions.id = $1::uuid AND sessions.revoked_at IS NULL"
-	"  AND users.id = $2),"
+	BEARER_LIVE_USER_CTE ","
 	" p AS (SELECT $4::date AS day, $5::time AS start,"
 	"  (now() AT TIME ZONE $7::text)::date AS today),"
 	" dh AS (SELECT d.* FROM doctor_has_hospital d WHERE d.id = $3::bigint),"
@@ -115,10 +112,7 @@ write_appointment(struct json_writer *w, const PGresult *res, int row,
 /* $1 session, $2 user, $3 key, $4 what the request hash is made of. */
 static const struct db_stmt idem_claim = {
 	"booking_idem_claim",
-	"WITH u AS (SELECT users.id FROM users"
-	"  JOIN sessions ON sessions.user_id = users.id"
-	"  WHERE sessions.id = $1::uuid AND sessions.revoked_at IS NULL"
-	"  AND users.id = $2),"
+	BEARER_LIVE_USER_CTE ","
 	" ins AS (INSERT INTO idempotency_keys (user_id, key, request_hash,"
 	"   status, body)"
 	"  SELECT u.id, $3::text, sha256(convert_to($4::text, 'UTF8')), 102, ''"
@@ -353,11 +347,9 @@ handle_booking_book(struct request *req, struct response *resp)
 	}
 	if (!bearer_authenticate(req, resp, &b))
 		return;
-	if (strcmp(b.claims.role, "patient") != 0) {
-		response_error(resp, 403, "Forbidden.",
-		    "Only patients book appointments.");
+	if (!bearer_require_role(&b, resp, "patient",
+	    "Only patients book appointments."))
 		return;
-	}
 
 	params[2] = arena_printf(req->arena, "%" PRId64, dhh_id);
 	params[3] = date;
@@ -393,10 +385,7 @@ handle_booking_book(struct request *req, struct response *resp)
  */
 static const struct db_stmt cancel = {
 	"booking_cancel",
-	"WITH u AS (SELECT users.id FROM users"
-	"  JOIN sessions ON sessions.user_id = users.id"
-	"  WHERE sessions.id = $1::uuid AND sessions.revoked_at IS NULL"
-	"  AND users.id = $2),"
+	BEARER_LIVE_USER_CTE ","
 	" upd AS (UPDATE appointments SET cancelled_at = now() FROM u"
 	"  WHERE appointments.id = $3::bigint AND appointments.patient_id = u.id"
 	"  AND appointments.cancelled_at IS NULL AND appointments.starts_at"
@@ -463,11 +452,9 @@ handle_booking_cancel(struct request *req, struct response *resp)
 	}
 	if (!bearer_authenticate(req, resp, &b))
 		return;
-	if (strcmp(b.claims.role, "patient") != 0) {
-		response_error(resp, 403, "Forbidden.",
-		    "Only patients cancel their appointments.");
+	if (!bearer_require_role(&b, resp, "patient",
+	    "Only patients cancel their appointments."))
 		return;
-	}
 	params[2] = arena_printf(req->arena, "%" PRId64, id);
 	params[3] = arena_printf(req->arena, "%d",
 	    req->app->cfg->cancel_notice_minutes);
@@ -500,10 +487,7 @@ handle_booking_cancel(struct request *req, struct response *resp)
  */
 static const struct db_stmt my_list = {
 	"booking_list",
-	"WITH u AS (SELECT users.id FROM users"
-	"  JOIN sessions ON sessions.user_id = users.id"
-	"  WHERE sessions.id = $1::uuid AND sessions.revoked_at IS NULL"
-	"  AND users.id = $2),"
+	BEARER_LIVE_USER_CTE ","
 	" l AS (SELECT count(*) OVER () AS total, a.*"
 	"  FROM appointments a, u"
 	"  WHERE a.patient_id = u.id AND ($5::text IS NULL"
@@ -562,10 +546,7 @@ handle_booking_list(struct request *req, struct response *resp)
  */
 static const struct db_stmt doctor_day = {
 	"booking_doctor_day",
-	"WITH u AS (SELECT users.id FROM users"
-	"  JOIN sessions ON sessions.user_id = users.id"
-	"  WHERE sessions.id = $1::uuid AND sessions.revoked_at IS NULL"
-	"  AND users.id = $2),"
+	BEARER_LIVE_USER_CTE ","
 	" p AS (SELECT coalesce($3::date, (now() AT TIME ZONE $4::text)::date)"
 	"  AS day),"
 	" d AS (SELECT doctors.id FROM doctors, u WHERE doctors.user_id = u.id)"
@@ -605,11 +586,9 @@ handle_doctor_appointments(struct request *req, struct response *resp)
 	}
 	if (!bearer_authenticate(req, resp, &b))
 		return;
-	if (strcmp(b.claims.role, "doctor") != 0) {
-		response_error(resp, 403, "Forbidden.",
-		    "Only doctors see their schedule of bookings.");
+	if (!bearer_require_role(&b, resp, "doctor",
+	    "Only doctors see their schedule of bookings."))
 		return;
-	}
 	params[2] = date;
 	params[3] = req->app->cfg->timezone;
 	if ((res = bearer_query_rows(req, resp, &b, &doctor_day, params)) ==

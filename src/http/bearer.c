@@ -70,6 +70,16 @@ bearer_authenticate(struct request *req, struct response *resp,
 	return true;
 }
 
+bool
+bearer_require_role(const struct bearer *b, struct response *resp,
+    const char *role, const char *details)
+{
+	if (strcmp(b->claims.role, role) == 0)
+		return true;
+	response_error(resp, 403, "Forbidden.", details);
+	return false;
+}
+
 /* At least min_rows rows, at most max_rows (0: no limit). */
 static PGresult *
 query_rows(struct request *req, struct response *resp, const struct bearer *b,
