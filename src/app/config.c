@@ -363,6 +363,12 @@ config_load(struct config *cfg, const char *path, char *err, size_t errsize)
 		strlcpy_safe(cfg->jwt_keys_file, cred,
 		    sizeof(cfg->jwt_keys_file));
 
+	/* The mailer's unit may pass the relay's login the same way. */
+	if (cfg->smtp_credentials_file[0] == '\0' &&
+	    credential_path("smtp.credentials", cred, sizeof(cred)) == 0)
+		strlcpy_safe(cfg->smtp_credentials_file, cred,
+		    sizeof(cfg->smtp_credentials_file));
+
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	if (ncpu < 1)
 		ncpu = 1;
