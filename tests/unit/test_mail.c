@@ -54,7 +54,7 @@ static void
 test_templates(void)
 {
 	struct arena *a = arena_create(4096);
-	char *subject, *body;
+	char *subject, *body, err[256];
 
 	ok(render(a, "Subject: Hi {{name}}\n\nHello {{name}}, {{n}} "
 	    "[{{nope}}] {{ x }} {{base_url}}/r?t={{token}}\n", "{\"name\":"
@@ -80,6 +80,10 @@ test_templates(void)
 	    "params not an object: refused");
 	ok(render(a, "Subject: S\n\nb", "{", &subject, &body) == -1,
 	    "params not JSON: refused");
+	ok(mail_render_template(a, "Subject: S\n\n{{base_url}}/r", 26, "{}",
+	    "https://api.example//", &subject, &body, err, sizeof(err)) == 0,
+	    "base_url with trailing slashes");
+	is_str(body, "https://api.example/r\r\n", "trailing slashes dropped");
 	ok(render(a, "Subject: a\tb\n\nb", "{}", &subject, &body) == 0,
 	    "a tab in the Subject is fine");
 	arena_destroy(a);
