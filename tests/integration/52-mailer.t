@@ -210,6 +210,22 @@ ok($share[0] > 0 && $share[1] > 0 && $share[0] + $share[1] == 200,
 my @st = $t->stop_mailers;
 is_deeply(\@st, [0, 0], 'both exit 0 on SIGTERM');
 
+# ---- SIGTERM while a mail is at the relay: it is finished and recorded
+$smtp->clear;
+my ($slow) = $t->start_mailers(1, { %MAILER, mailer_poll_seconds => 1 });
+my $sid = outbox('slow@example.com', 'reset', { token => 'slow-token' });
+ok($t->wait_until(5, sub { $t->psql("SELECT count(*) FROM pg_locks l "
+    . "JOIN pg_class c ON c.oid = l.relation WHERE c.relname = "
+    . "'mail_outbox' AND l.mode = 'RowShareLock'") > 0 }),
+    'the mailer holds the row while the relay is slow');
+kill 'TERM', $t->mailer_pid($slow);
+my $t1 = time;
+my ($sst) = $t->stop_mailers($slow);
+is($sst, 0, 'SIGTERM during a send: exit 0');
+cmp_ok(time - $t1, '>=', 0.5, 'after the relay answered');
+is($smtp->count, 1, 'the mail was delivered');
+ok(row($sid)->{sent}, 'and recorded as sent (no resend on restart)');
+
 # ---- STARTTLS and AUTH from the credentials file, against a relay that
 # requires both (certificate checked against smtp_ca_file)
 my $secure = SmtpSink->new(tls_auth => 'mailer:s3cret:with:colons');

@@ -22,7 +22,8 @@ SmtpSink - a real SMTP server (aiosmtpd) that keeps every mail it receives
 Runs Debian's python3-aiosmtpd (C<python3 -m aiosmtpd -n>) with the handler
 tests/lib/smtp_sink.py, which writes each message as one file into a
 directory.  A recipient whose local part starts with "reject" is refused
-with 550 (a permanent error).
+with 550 (a permanent error); one starting with "slow" has its DATA
+answered after 2 s.
 
 new(tls_auth => 'user:password') starts it (through smtp_sink.py's own
 main, aiosmtpd's command line has neither) with STARTTLS and AUTH required,

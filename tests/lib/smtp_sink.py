@@ -9,7 +9,9 @@ name, then renamed, so a reader never sees half a message):
 {"mail_from": ..., "rcpt_tos": [...], "data": "<the message>",
  "tls": true|false, "login": "user"|null}.
 A recipient whose local part starts with "reject" gets a permanent 550, so
-the tests can provoke the mailer's 5xx handling.
+the tests can provoke the mailer's 5xx handling; for one starting with
+"slow" the reply to DATA comes after 2 s (a mail being sent while the
+mailer is told to stop).
 """
 import asyncio
 import itertools
@@ -39,6 +41,8 @@ class Sink:
         return '250 OK'
 
     async def handle_DATA(self, server, session, envelope):
+        if any(r.lower().startswith('slow') for r in envelope.rcpt_tos):
+            await asyncio.sleep(2)
         data = envelope.content
         if isinstance(data, bytes):
             data = data.decode('utf-8', 'replace')
