@@ -43,21 +43,42 @@ static const struct db_stmt current_user = {
 	2
 };
 
-/* A NULL parameter leaves its column as it is. */
+/*
+ * A NULL parameter leaves its column as it is.  One round trip that checks
+ * the session, changes the row only when a value differs (an unchanged
+ * profile costs no new row version, WAL or index work; none of these
+ * columns is indexed, so a change stays a HOT update) and always answers
+ * with the user.  When nothing differs the second branch reads the row:
+ * it merges the parameters itself (columns in USER_COLUMNS order) because the UPDATE may have found, after
+ * waiting for a concurrent writer, that the values are already there,
+ * while this branch still sees the row from before that write.
+ */
 static const struct db_stmt update_user = {
 	"account_update",
-	"UPDATE users SET"
-	" name = coalesce($3, users.name),"
-	" address = coalesce($4, users.address),"
-	" gender = coalesce($5, users.gender),"
-	" phone_number = coalesce($6, users.phone_number),"
-	" id_type = coalesce($7, users.id_type),"
-	" id_number = coalesce($8, users.id_number),"
+	"WITH live AS (SELECT FROM sessions"
+	" WHERE id = $1::uuid AND user_id = $2 AND revoked_at IS NULL),"
+	" changed AS (UPDATE users SET"
+	" name = coalesce($3, name),"
+	" address = coalesce($4, address),"
+	" gender = coalesce($5, gender),"
+	" phone_number = coalesce($6, phone_number),"
+	" id_type = coalesce($7, id_type),"
+	" id_number = coalesce($8, id_number),"
 	" updated_at = now()"
-	" FROM sessions"
-	" WHERE users.id = $2 AND sessions.id = $1::uuid"
-	" AND sessions.user_id = users.id AND sessions.revoked_at IS NULL"
-	" RETURNING " USER_COLUMNS,
+	" WHERE id = $2 AND EXISTS (SELECT FROM live)"
+	" AND (name, address, gender, phone_number, id_type, id_number)"
+	" IS DISTINCT FROM (coalesce($3, name), coalesce($4, address),"
+	" coalesce($5, gender), coalesce($6, phone_number),"
+	" coalesce($7, id_type), coalesce($8, id_number))"
+	" RETURNING " USER_COLUMNS ")"
+	" SELECT * FROM changed"
+	" UNION ALL"
+	" SELECT id, coalesce($3, name), email, username, role,"
+	" coalesce($6, phone_number), city, coalesce($4, address),"
+	" postal_code, coalesce($5, gender), coalesce($7, id_type),"
+	" coalesce($8, id_number), password_hash, avatar_sha256"
+	" FROM users WHERE id = $2 AND EXISTS (SELECT FROM live)"
+	" AND NOT EXISTS (SELECT FROM changed)",
 	8
 };
 
