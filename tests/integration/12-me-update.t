@@ -308,6 +308,10 @@ $res = update('patient', $tok, json => { user_id => $alice->{id},
     name => 'After Logout' });
 $t->expect_error($res, 401, @UNAUTH, name => 'update after logout is 401');
 is(row($alice->{id}), $snapshot, '  and changed nothing');
+# No value differs: the write is skipped, the session is still checked.
+$res = update('patient', $tok, json => { user_id => $alice->{id} });
+$t->expect_error($res, 401, @UNAUTH,
+    name => 'an update changing nothing after logout is 401');
 $res = me($t->bearer($bob_tok));
 is($res->{status}, 200, 'bob\'s session is unaffected');
 
