@@ -25,7 +25,10 @@
 # Run through bench/run-catalog-cache.sh (builds first).  Environment:
 # CEXUP_BIN, CEXUP_SRCDIR, DURATION (10), WARMUP (3), CONNECTIONS (16),
 # THREADS (2), ROUNDS (2), WORKERS (default two per core, as
-# bench/catalog.pl: PostgreSQL, nginx and wrk share this machine's cores).
+# bench/catalog.pl: PostgreSQL, nginx and wrk share this machine's cores),
+# NO_CACHE=1 for a build from before the cache (no catalog_cache_* keys):
+# only static, health, update and the two cold scenarios, for "cold no
+# slower than before the cache" as shares of the same run's static file.
 use strict;
 use warnings;
 use FindBin;
@@ -44,6 +47,7 @@ my $rounds = $ENV{ROUNDS} // 2;
 my $cores = `nproc`;
 chomp $cores;
 my $cache_bytes = 4194304;	# the shipped default
+my $no_cache = $ENV{NO_CACHE} // 0;
 
 my $static_dir = tempdir('cexup-bench-static-XXXXXX', TMPDIR => 1,
     CLEANUP => 1);
@@ -51,8 +55,9 @@ chmod 0755, $static_dir;
 my $static = "$static_dir/doctor-page.json";
 my $t = CexupTest->new(tap => 0,
     config => { workers => $ENV{WORKERS} // 2 * $cores, max_requests => 0,
-	hash_slots => 1, catalog_cache_bytes => $cache_bytes,
-	catalog_cache_max_age => 600, api_key_cache_seconds => 600 },
+	hash_slots => 1, api_key_cache_seconds => 600,
+	$no_cache ? () : (catalog_cache_bytes => $cache_bytes,
+	catalog_cache_max_age => 600) },
     nginx_edit => sub {
 	my ($text) = @_;
 	my $n = $text =~ s{^(\s*)location / \{}{$1# bench/catalog_cache.pl: the ceiling
@@ -181,6 +186,21 @@ for my $round (1 .. $rounds) {
 	print STDERR "round $round\n";
 	$r{static} = scenario('static.lua', '/bench/doctor-page.json');
 	$r{health} = scenario('static.lua', '/api/health');
+	if ($no_cache) {
+		$r{update} = scenario('update_patient.lua',
+		    '/api/update/patient', BENCH_TOKEN => $token,
+		    BENCH_KEY => $key, BENCH_USER_ID => $user->{id});
+		$r{cold} = scenario('catalog_cache.lua', '/api/doctor',
+		    CACHE_MISS => 0);
+		$r{'cold-miss'} = scenario('catalog_cache.lua', '/api/doctor',
+		    CACHE_MISS => 100);
+		for (keys %r) {
+			die "bench: $_: $r{$_}{non2xx} non-2xx answers\n"
+			    if $r{$_}{non2xx};
+		}
+		push @results, \%r;
+		next;
+	}
 	# Pre-warm every worker with the whole warm set: a long warm-up.
 	wrk('catalog_cache.lua', '/api/doctor', 5, CACHE_MISS => 0);
 	$r{warm} = scenario('catalog_cache.lua', '/api/doctor',
@@ -210,14 +230,14 @@ printf "machine: %d cores, %s api workers, wrk -t%d -c%d, %d s measured "
     . "after %d s warm-up, TLS through one nginx; %d doctors; doctor page "
     . "%d bytes; catalog_cache_bytes %d\n\n", $cores,
     $t->config_value('workers'), $threads, $conns, $duration, $warmup,
-    $doctors, length $page->{body}, $cache_bytes;
+    $doctors, length $page->{body}, $no_cache ? 0 : $cache_bytes;
 print "| round | scenario | req/s | p50 | p99 | hits | % of static "
     . "| % of health | CPU ms/req: nginx | workers | postgres | wrk |\n";
 print "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
 for my $i (0 .. $#results) {
 	my $r = $results[$i];
 	for my $s (@order) {
-		my $x = $r->{$s};
+		my $x = $r->{$s} or next;
 		printf "| %d | %s | %.0f | %s | %s | %s | %.1f %% | %.1f %% "
 		    . "| %.3f | %.3f | %.3f | %.3f |\n", $i + 1, $label{$s},
 		    $x->{rps}, $x->{p50}, $x->{p99},
@@ -235,6 +255,7 @@ sub ms {
 	return $v =~ /^([\d.]+)(us|ms|s)$/
 	    ? $1 * { us => 0.001, ms => 1, s => 1000 }->{$2} : undef;
 }
+exit 0 if $no_cache;
 print "\n| round | warm / health (>= 90 %) | warm p99 / p50 (<= 3) "
     . "| miss, cache on / off (>= ~100 %) | update / static (>= 16 %) |\n";
 print "|---|---|---|---|---|\n";
