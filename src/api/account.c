@@ -48,9 +48,10 @@ static const struct db_stmt current_user = {
  * when a value differs: a save that changes nothing costs no new row
  * version, WAL or transaction id (none of these columns is indexed, so a
  * change stays a HOT update).  No row back means nothing differed, or the
- * session is not live: current_user then answers both (issue 10: a
- * single statement that also read the unchanged row back made every
- * changing update slower by its larger plan).
+ * session is not live: current_user then answers both.  (A single
+ * statement reading the unchanged row back, a data-modifying CTE with
+ * UNION ALL, measured 15-30 % slower for changing updates: bench/RESULTS.md
+ * "#10 catalog cache and update route".)
  */
 static const struct db_stmt update_user = {
 	"account_update",
