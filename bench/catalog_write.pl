@@ -1,0 +1,200 @@
+#!/usr/bin/perl
+# bench/catalog_write.pl - the catalog's write side before and after
+# sql/007_catalog_write_side.sql (issue 10, point 3), same run, same
+# PostgreSQL cluster, two databases on the scale data
+# (bench/load_scale_data.sql, 20,000 doctors):
+#
+#  - before: the migrations of BEFORE_REF (default 402595d, main before sql/007), from git;
+#  - after: the migrations of this tree.
+#
+# For each: the bulk load's time (the whole load_scale_data.sql); single-
+# doctor writes, each its own transaction (autocommit), timed by psql
+# (round trip on the Unix socket included), median of UPDATES (RENAMES for
+# the ones that rebuild), alternating before and after in ROUNDS; and list
+# misses: the statements of src/api/doctor.c that read what sql/007 changes
+# (doctor_list, doctor_list_s) and one trigram q, prepared, EXPLAIN
+# (ANALYZE, TIMING OFF) execution time, median of REPEAT after six runs that
+# settle the plan cache.  The response cache is out of the picture: this
+# is PostgreSQL alone, what a miss pays.
+#
+# Run through bench/run-catalog-write.sh (builds first).  Environment:
+# CEXUP_BIN, CEXUP_SRCDIR, BEFORE_SQL (a directory of migrations instead of
+# BEFORE_REF's), UPDATES (default 21), RENAMES (default 5), ROUNDS
+# (default 2), REPEAT (default 21).
+use strict;
+use warnings;
+use FindBin;
+use File::Path qw(make_path);
+use Time::HiRes qw(time);
+use lib "$FindBin::Bin/../tests/lib";
+use CexupTest;
+
+my $updates = $ENV{UPDATES} // 21;
+my $renames = $ENV{RENAMES} // 5;
+my $rounds = $ENV{ROUNDS} // 2;
+my $repeat = $ENV{REPEAT} // 21;
+my $srcdir = $ENV{CEXUP_SRCDIR} // "$FindBin::Bin/..";
+
+my $t = CexupTest->new(tap => 0, no_server => 1);
+
+my %sql_dir = (after => "$srcdir/sql");
+if ($ENV{BEFORE_SQL}) {
+	$sql_dir{before} = $ENV{BEFORE_SQL};
+} else {
+	my $ref = $ENV{BEFORE_REF} // '402595d';
+	$sql_dir{before} = "$t->{tmp}/before";
+	make_path($sql_dir{before});
+	system("git -C '$FindBin::Bin/..' archive '$ref' sql | "
+	    . "tar -x -C '$sql_dir{before}'") == 0
+	    or die "bench: git archive $ref sql failed\n";
+	$sql_dir{before} .= '/sql';
+}
+
+# psql on a file or a script text in database $db; its output.
+sub psql_run {
+	my ($db, $text, $file) = @_;
+	unless ($file) {
+		$file = "$t->{tmp}/bench-script.sql";
+		open my $fh, '>', $file or die "$file: $!";
+		print {$fh} $text;
+		close $fh;
+	}
+	my ($rc, $out) = $t->_run(undef, 'psql', '-X', '-q', '-A', '-t', '-v',
+	    'ON_ERROR_STOP=1', '-h', $t->{pg_sockdir}, '-p', $t->{pg_port},
+	    '-U', 'postgres', '-d', $db, '-f', $file);
+	die "bench: psql $db $file failed:\n$out" if $rc;
+	return $out;
+}
+
+sub median {
+	my @v = sort { $a <=> $b } @_;
+	return @v ? $v[$#v / 2] : 'n/a';
+}
+
+my @variants = qw(before after);
+my %db = (before => "bench_before", after => "bench_after");
+my %load;
+for my $v (@variants) {
+	$t->psql("CREATE DATABASE $db{$v} OWNER cexup", 'postgres');
+	opendir my $d, $sql_dir{$v} or die "$sql_dir{$v}: $!";
+	my @files = sort grep { /^\d{3}_.*\.sql$/ } readdir $d;
+	closedir $d;
+	print "$v: @files\n";
+	psql_run($db{$v}, "BEGIN;\n\\i $sql_dir{$v}/$_\nCOMMIT;\n") for @files;
+	my $t0 = time;
+	psql_run($db{$v}, undef, "$FindBin::Bin/load_scale_data.sql");
+	$load{$v} = time - $t0;
+	# What autovacuum does soon after a load, for both alike.
+	psql_run($db{$v}, "VACUUM ANALYZE;\n");
+	printf "%s: bulk load %.1f s\n", $v, $load{$v};
+}
+
+# The statements of src/api/doctor.c that read doctor_list (as compiled
+# there, page size 10), and one trigram q.
+my $cols = 't.total, p.doctor_id, p.slug, p.name, p.title, p.photo_url,'
+    . ' p.years_of_practice, p.speciality_id, p.speciality_slug,'
+    . ' p.speciality_name';
+my @misses = (
+	[ 'unfiltered, page 1', 'doctor_list', '10, 0' ],
+	[ 'unfiltered, page 2000 (last)', 'doctor_list', '10, 19990' ],
+	[ 'speciality, page 1', 'doctor_list_s', "10, 0, 'speciality-7'" ],
+	[ 'speciality, page 80 (last)', 'doctor_list_s',
+	    "10, 790, 'speciality-7'" ],
+	[ "q 'siti', page 1", 'doctor_list_q', "10, 0, '%siti%'" ],
+);
+my $prepare = <<"SQL";
+PREPARE doctor_list(bigint, bigint) AS SELECT $cols
+ FROM (SELECT n AS total FROM catalog_counts WHERE name = 'doctors') t
+ LEFT JOIN LATERAL (SELECT * FROM doctor_list l
+  WHERE l.position > \$2::bigint AND l.position <= \$2::bigint + \$1::bigint)
+ p ON true ORDER BY p.position;
+PREPARE doctor_list_s(bigint, bigint, text) AS SELECT $cols
+ FROM (SELECT s.id AS speciality_id, coalesce(c.n, 0) AS total
+  FROM (SELECT 1) one LEFT JOIN specialities s ON s.slug = \$3
+  LEFT JOIN speciality_doctor_counts c ON c.speciality_id = s.id) t
+ LEFT JOIN LATERAL (SELECT * FROM doctor_list l
+  WHERE l.speciality_id = t.speciality_id
+  AND l.speciality_position > \$2::bigint
+  AND l.speciality_position <= \$2::bigint + \$1::bigint) p ON true
+ ORDER BY p.speciality_position;
+PREPARE doctor_list_q(bigint, bigint, text) AS
+ WITH m AS MATERIALIZED (SELECT position FROM doctor_search
+  WHERE name_lower LIKE lower(\$3))
+ SELECT $cols FROM (SELECT count(*) AS total FROM m) t
+ LEFT JOIN LATERAL (SELECT l.* FROM (SELECT * FROM
+  (SELECT m.position FROM m WHERE t.total > \$2::bigint
+  ORDER BY m.position LIMIT 100 OFFSET \$2::bigint) x LIMIT \$1::bigint) pg
+  JOIN doctor_list l ON l.position = pg.position) p ON true
+ ORDER BY p.position;
+SQL
+# $when: 'loaded' (after the load and VACUUM) or 'written' (after the
+# writes below: a rebuild leaves its rows in the trigram index's pending
+# list until the next vacuum, which a q then reads through).
+my %miss;
+sub measure_misses {
+	my ($when) = @_;
+	for my $v (@variants) {
+		for my $m (@misses) {
+			my ($what, $name, $args) = @$m;
+			my $script = $prepare;
+			$script .= "EXECUTE $name($args);\n" x 6;
+			$script .= ('EXPLAIN (ANALYZE, TIMING OFF) '
+			    . "EXECUTE $name($args);\n") x $repeat;
+			my $out = psql_run($db{$v}, $script);
+			$miss{$when}{$what}{$v} =
+			    median($out =~ /Execution Time: ([\d.]+) ms/g);
+		}
+	}
+}
+
+measure_misses('loaded');
+
+# Writes of one doctor (or practice) each; %d: a different row each time.
+my @writes = (
+	[ 'fee (doctor_has_hospital)', $updates,
+	    'UPDATE doctor_has_hospital SET consultation_fee = '
+	    . 'consultation_fee + 1 WHERE id = %d' ],
+	[ 'bio', $updates, "UPDATE doctors SET bio = bio || '.' WHERE id = %d" ],
+	[ 'title, photo', $updates, "UPDATE doctors SET title = 'Sp.' || id, "
+	    . "photo_url = 'https://cdn.example/' || id WHERE id = %d" ],
+	[ 'speciality', $updates, 'UPDATE doctors SET speciality_id = '
+	    . '1 + speciality_id %% 25 WHERE id = %d' ],
+	[ 'name (a rename)', $renames,
+	    "UPDATE doctors SET name = name || ' Jr' WHERE id = %d" ],
+);
+my %times;
+my $row = 100;
+for my $round (1 .. $rounds) {
+	for my $w (@writes) {
+		my ($what, $n, $sql) = @$w;
+		for my $v ($round % 2 ? @variants : reverse @variants) {
+			my $script = "\\timing on\n";
+			$script .= sprintf("$sql;\n", $row + 37 * $_) for 1 .. $n;
+			my $out = psql_run($db{$v}, $script);
+			push @{ $times{$what}{$v} }, $out =~ /^Time: ([\d.]+) ms/mg;
+		}
+		$row += 37 * $n + 1;
+	}
+}
+
+measure_misses('written');
+
+print "\n| single-doctor write (one transaction) | before | after |\n";
+print "|---|---|---|\n";
+for my $w (@writes) {
+	my $what = $w->[0];
+	printf "| %s (median of %d) | %.2f ms | %.2f ms |\n", $what,
+	    scalar @{ $times{$what}{after} },
+	    median(@{ $times{$what}{before} }),
+	    median(@{ $times{$what}{after} });
+}
+printf "| bulk load (load_scale_data.sql) | %.1f s | %.1f s |\n",
+    $load{before}, $load{after};
+print "\n| list miss (PostgreSQL, median of $repeat) | before | after "
+    . "| before, after the writes | after, after the writes |\n";
+print "|---|---|---|---|---|\n";
+printf "| %s | %.3f ms | %.3f ms | %.3f ms | %.3f ms |\n", $_->[0],
+    $miss{loaded}{$_->[0]}{before}, $miss{loaded}{$_->[0]}{after},
+    $miss{written}{$_->[0]}{before}, $miss{written}{$_->[0]}{after}
+    for @misses;
+$t->stop;

@@ -1,0 +1,239 @@
+# Single-doctor catalog writes (issue 10, point 3; sql/007): a fee, a bio, a
+# title, a rename, a change of speciality, a speciality rename, a moved
+# hospital link, a delete and an insert, one at a time on a catalog of
+# 3,000 doctors.  After each, through the API (whose responses are cached:
+# the write must also reach the cache), every list that shows the doctor
+# (unfiltered, by speciality, by hospital, by q of 1, 2 and 3+ characters),
+# its total and its details must be exactly what the tables say, and the
+# derived tables must mirror the base tables.  The time of one update is
+# printed, not tested (bench/catalog_write.sh measures it).
+use strict;
+use warnings;
+
+use Test::More;
+use CexupTest;
+
+my $t = CexupTest->new;
+my $KEY = 'catalog-write-cost-key';
+$t->psql("INSERT INTO api_clients (name, key_hash) VALUES ('test', "
+    . "sha256(convert_to('$KEY', 'UTF8')))");
+
+sub api {
+	my ($method, $path, %o) = @_;
+	$o{headers} = { 'x-api-key' => $KEY };
+	return $t->request($method, $path, %o);
+}
+sub sql_str { my $s = shift; $s =~ s/'/''/g; "'$s'" }
+sub psql_list { [ split /\n/, $t->psql($_[0]) ] }
+
+# Names repeat (ties broken by id) and share fragments, as real ones do.
+$t->psql(<<'SQL');
+INSERT INTO specialities (slug, name)
+SELECT 'sp-' || g, 'Speciality ' || g FROM generate_series(1, 5) g;
+INSERT INTO hospitals (slug, name, address, city)
+SELECT 'rs-' || g, 'RS ' || g, 'Jl. ' || g, 'Kota' FROM generate_series(1, 60) g;
+INSERT INTO doctors (slug, name, title, speciality_id, bio)
+SELECT 'doc-' || g,
+    (ARRAY['Andi', 'Siti', 'Budi', 'Dewi', 'Rizky', 'Putu', 'Made',
+	'Nurul'])[1 + g % 8] || ' ' ||
+    (ARRAY['Pratama', 'Santoso', 'Kusuma', 'Halim', 'Wijaya'])[1 + g % 5]
+	|| ' ' || (g % 400),
+    'dr.', 1 + g % 5, 'Bio ' || g
+FROM generate_series(1, 3000) g;
+INSERT INTO doctor_has_hospital (doctor_id, hospital_id, consultation_fee)
+SELECT id, 1 + id % 60, 100000 + id FROM doctors;
+INSERT INTO doctor_has_hospital (doctor_id, hospital_id, consultation_fee)
+SELECT id, 1 + (id + 7) % 60, 200000 + id FROM doctors WHERE id % 3 = 0;
+SQL
+is($t->psql('SELECT count(*) FROM doctors'), 3000, '3,000 doctors');
+
+my $FROM = 'FROM doctors d JOIN specialities s ON s.id = d.speciality_id';
+my $ITEM = q{d.slug || '|' || d.name || '|' || coalesce(d.title, '-') || '|'
+    || coalesce(d.photo_url, '-') || '|'
+    || coalesce(d.years_of_practice::text, '-') || '|' || s.slug || '|'
+    || s.name};
+
+# One page of 100 of POST /api/doctor with $params against the doctors
+# matching $where: the total, and each item's slug, name, title, photo,
+# years and speciality.
+sub expect_page {
+	my ($what, $params, $where, $page) = @_;
+	my $res = api('POST', '/api/doctor',
+	    json => { %$params, data => 100, page => $page });
+	# One psql: the total, then the page's items.
+	my ($total, @want) = split /\n/, $t->psql("SELECT (SELECT count(*) "
+	    . "$FROM WHERE $where) || coalesce((SELECT string_agg(E'\\n' || "
+	    . "item, '' ORDER BY name, id) FROM (SELECT $ITEM AS item, d.name, "
+	    . "d.id $FROM WHERE $where ORDER BY d.name, d.id LIMIT 100 OFFSET "
+	    . ($page - 1) * 100 . ') pg), \'\')');
+	my $want = \@want;
+	my $got = [ map { join '|', $_->{slug}, $_->{name},
+	    $_->{title} // '-', $_->{photo_url} // '-',
+	    $_->{years_of_practice} // '-', $_->{speciality}{slug},
+	    $_->{speciality}{name} } @{ $res->{json}{data} // [] } ];
+	my $ok = $res->{status} == 200
+	    && ($res->{json}{meta}{total} // -1) == $total
+	    && "@$got" eq "@$want";
+	ok($ok, "$what: page $page, total $total");
+	diag("status $res->{status}, total "
+	    . ($res->{json}{meta}{total} // '?') . ', ' . scalar(@$got)
+	    . ' items, ' . scalar(@$want) . ' expected') unless $ok;
+}
+
+# The page of 100 on which doctor $id is in the doctors matching $where.
+sub page_of {
+	my ($id, $where) = @_;
+	return 1 + int($t->psql("SELECT count(*) $FROM WHERE $where AND "
+	    . "(d.name, d.id) < (SELECT name, id FROM doctors WHERE id = $id)")
+	    / 100);
+}
+
+# doctor_list (sql/004) is doctors joined to specialities, numbered in
+# list order overall and per speciality; doctor_search and its pieces
+# (sql/005) follow its names.
+sub derived_exact {
+	my ($what) = @_;
+	my $mine = q{SELECT row_number() OVER (ORDER BY d.name, d.id),
+	    row_number() OVER (PARTITION BY d.speciality_id
+		ORDER BY d.name, d.id),
+	    d.id, d.slug::text, d.name, d.title, d.photo_url,
+	    d.years_of_practice, s.id, s.slug::text, s.name
+	    FROM doctors d JOIN specialities s ON s.id = d.speciality_id};
+	my $theirs = q{SELECT position, speciality_position, doctor_id, slug,
+	    name, title, photo_url, years_of_practice, speciality_id,
+	    speciality_slug, speciality_name FROM doctor_list};
+	# One psql: the rows that differ, in each of the three tables.
+	my $search = 'SELECT count(*) FROM doctor_list l FULL JOIN '
+	    . 'doctor_search n ON n.position = l.position WHERE '
+	    . 'n.name_lower IS DISTINCT FROM lower(l.name)';
+	my $pieces = <<'SQL';
+SELECT count(*) FROM (
+  SELECT DISTINCT substr(name_lower, i, n) AS piece FROM doctor_search,
+    generate_series(1, length(name_lower)) i, generate_series(1, 2) n
+  WHERE i + n - 1 <= length(name_lower)) every_piece
+FULL JOIN doctor_search_pieces p USING (piece)
+WHERE p.positions IS DISTINCT FROM ARRAY(SELECT s.position::integer
+  FROM doctor_search s WHERE strpos(s.name_lower, piece) > 0
+  ORDER BY s.position)
+SQL
+	is($t->psql("SELECT (SELECT count(*) FROM (($mine EXCEPT ALL $theirs) "
+	    . "UNION ALL ($theirs EXCEPT ALL $mine)) diff) || ' ' || ($search) "
+	    . "|| ' ' || ($pieces)"), '0 0 0', "$what: doctor_list mirrors "
+	    . 'doctors, doctor_search doctor_list, doctor_search_pieces exact');
+}
+
+sub by_hospital {
+	"d.id IN (SELECT doctor_id FROM doctor_has_hospital dh JOIN hospitals "
+	    . "h ON h.id = dh.hospital_id WHERE h.slug = " . sql_str($_[0]) . ')';
+}
+sub by_q { 'strpos(lower(d.name), lower(' . sql_str($_[0]) . ')) > 0' }
+
+# Every list that shows doctor $id (or showed $gone), and its details.
+sub check_doctor {
+	my ($what, $id) = @_;
+	my ($slug, $name, $sp) = split /\|/, $t->psql('SELECT d.slug, d.name, '
+	    . "s.slug $FROM WHERE d.id = $id");
+	expect_page("$what: unfiltered", {}, 'true', page_of($id, 'true'));
+	my $w = 's.slug = ' . sql_str($sp);
+	expect_page("$what: speciality $sp", { speciality => $sp }, $w,
+	    page_of($id, $w));
+	for my $h (@{ psql_list('SELECT h.slug FROM doctor_has_hospital dh '
+	    . "JOIN hospitals h ON h.id = dh.hospital_id WHERE dh.doctor_id = "
+	    . "$id ORDER BY h.slug") }) {
+		expect_page("$what: hospital $h", { hospital => $h },
+		    by_hospital($h), 1);
+	}
+	for my $q ($name, lc substr($name, 1, 2), substr($name, 0, 1)) {
+		expect_page("$what: q '$q'", { q => $q }, by_q($q),
+		    page_of($id, by_q($q)));
+	}
+	my $res = api('POST', '/api/doctor/show', json => { slug => $slug });
+	my $d = $res->{json}{data} // {};
+	my $want = $t->psql("SELECT d.name || '|' || coalesce(d.bio, '-') || "
+	    . "'|' || s.slug || '|' || coalesce((SELECT string_agg(h.slug || "
+	    . "':' || dh.consultation_fee, ',' ORDER BY h.name, h.id) FROM "
+	    . 'doctor_has_hospital dh JOIN hospitals h ON h.id = dh.hospital_id '
+	    . "WHERE dh.doctor_id = d.id), '') $FROM WHERE d.id = $id");
+	is(join('|', $d->{name} // '?', $d->{bio} // '-',
+	    $d->{speciality}{slug} // '?', join(',', map {
+	    "$_->{slug}:$_->{consultation_fee}" } @{ $d->{hospitals} // [] })),
+	    $want, "$what: doctor/show");
+	derived_exact($what);
+}
+
+# One statement in its own transaction; its time in PostgreSQL in ms.
+sub timed {
+	my ($sql) = @_;
+	return $t->psql("BEGIN; SELECT 1 WHERE set_config('cexup.t0', "
+	    . "clock_timestamp()::text, true) IS NULL; $sql; SELECT "
+	    . 'round(extract(epoch FROM clock_timestamp() - '
+	    . "current_setting('cexup.t0')::timestamptz) * 1000, 2); COMMIT");
+}
+
+my $id = $t->psql("SELECT id FROM doctors WHERE slug = 'doc-1234'");
+check_doctor('before any write', $id);
+
+my $dhh = $t->psql("SELECT min(id) FROM doctor_has_hospital WHERE "
+    . "doctor_id = $id");
+timed("UPDATE doctor_has_hospital SET consultation_fee = 777777 WHERE "
+    . "id = $dhh");
+check_doctor('fee', $id);
+
+my $ms = timed("UPDATE doctors SET bio = 'A new bio.' WHERE id = $id");
+diag("one doctor's bio update at 3,000 doctors: $ms ms in PostgreSQL "
+    . "(the first in its session: the trigger functions' planning included)");
+check_doctor('bio', $id);
+
+$ms = timed("UPDATE doctors SET title = 'Sp.PD', photo_url = "
+    . "'https://cdn.example/p.jpg', years_of_practice = 12 WHERE id = $id");
+diag("one doctor's title update: $ms ms");
+check_doctor('title, photo, years', $id);
+
+$ms = timed("UPDATE doctors SET name = 'Aaron Zulkifli' WHERE id = $id");
+diag("one doctor's rename: $ms ms");
+check_doctor('rename', $id);
+
+$ms = timed("UPDATE doctors SET speciality_id = (SELECT id FROM "
+    . "specialities WHERE slug = 'sp-5') WHERE id = $id");
+diag("one doctor's change of speciality: $ms ms");
+is($t->psql("SELECT s.slug $FROM WHERE d.id = $id"), 'sp-5',
+    'moved to sp-5');
+check_doctor('speciality', $id);
+
+timed("UPDATE specialities SET name = 'Renamed 5', slug = 'sp-five' WHERE "
+    . "slug = 'sp-5'");
+check_doctor('speciality renamed', $id);
+
+my $old = $t->psql("SELECT h.slug FROM doctor_has_hospital dh JOIN "
+    . "hospitals h ON h.id = dh.hospital_id WHERE dh.id = $dhh");
+timed("UPDATE doctor_has_hospital SET hospital_id = (SELECT id FROM "
+    . "hospitals WHERE slug = 'rs-59') WHERE id = $dhh");
+check_doctor('hospital link moved', $id);
+expect_page("hospital link moved: old hospital $old", { hospital => $old },
+    by_hospital($old), 1);
+
+# A delete: the doctor's neighbours close up in every list it was in.
+my $gone = $t->psql("SELECT id FROM doctors WHERE slug = 'doc-2000'");
+my ($gslug, $gname, $gsp) = split /\|/, $t->psql("SELECT d.slug, d.name, "
+    . "s.slug $FROM WHERE d.id = $gone");
+my @pages = (page_of($gone, 'true'),
+    page_of($gone, 's.slug = ' . sql_str($gsp)), page_of($gone, by_q($gname)));
+timed("DELETE FROM doctors WHERE id = $gone");
+expect_page('delete: unfiltered', {}, 'true', $pages[0]);
+expect_page("delete: speciality $gsp", { speciality => $gsp },
+    's.slug = ' . sql_str($gsp), $pages[1]);
+expect_page("delete: q '$gname'", { q => $gname }, by_q($gname), $pages[2]);
+is(api('POST', '/api/doctor/show', json => { slug => $gslug })->{status},
+    404, 'delete: doctor/show 404');
+derived_exact('delete');
+
+$t->psql(q{INSERT INTO doctors (slug, name, speciality_id, bio) VALUES
+    ('doc-new', 'Made Kusuma 77', 2, 'Newcomer.');
+    INSERT INTO doctor_has_hospital (doctor_id, hospital_id, consultation_fee)
+    SELECT id, 5, 150000 FROM doctors WHERE slug = 'doc-new'});
+check_doctor('insert', $t->psql("SELECT id FROM doctors WHERE slug = 'doc-new'"));
+is($t->psql("SELECT n FROM catalog_counts WHERE name = 'doctors'"), 3000,
+    'doctor counter exact');
+
+$t->stop;
+done_testing;
