@@ -6,8 +6,9 @@
  * it (referential integrity, and the doctor's schedule stays true), while
  * everything personal goes: name, email (replaced by a placeholder, so the
  * address can register again), username, contact and ID fields, the
- * avatar, the password (an unusable hash), and the addresses, user agents
- * and identifiers in its sessions and audit events.  Every session ends
+ * avatar, the password (an unusable hash), its reset and verification
+ * tokens, and the addresses, user agents and identifiers in its sessions
+ * and audit events.  Every session ends
  * and its refresh tokens are deleted.  One `account_delete` event stays,
  * with the user id and nothing personal.
  */
@@ -48,6 +49,8 @@ static const struct db_stmt delete_account = {
 	"  AND users.password_hash = $3 AND users.role = 'patient'"
 	"  RETURNING users.id),"
 	" av AS (DELETE FROM avatars WHERE user_id IN (SELECT id FROM u)),"
+	/* Unused reset and verification tokens die with the account. */
+	" at AS (DELETE FROM account_tokens WHERE user_id IN (SELECT id FROM u)),"
 	" s AS ("
 	"  UPDATE sessions SET revoked_at = coalesce(revoked_at, now()),"
 	"   revoked_reason = coalesce(revoked_reason, 'account_delete'),"
