@@ -104,6 +104,7 @@ static const struct key_spec keys[] = {
 	NUM(K_LONG, reset_token_ttl, 300, 86400, "3600"),
 	NUM(K_LONG, verify_token_ttl, 3600, 2592000, "86400"),
 	NUM(K_INT, account_mails_per_hour, 1, 100, "3"),
+	NUM(K_INT, forgot_floor_ms, 0, 1000, "5"),
 	NUM(K_LOGLEVEL, log_level, 0, 0, "info"),
 	STR(metrics_allow, "127.0.0.1 ::1"),
 	NUM(K_INT, api_key_cache_seconds, 0, 3600, "10"),

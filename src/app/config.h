@@ -82,6 +82,7 @@ struct config {
 	long		reset_token_ttl;	/* seconds */
 	long		verify_token_ttl;	/* seconds */
 	int		account_mails_per_hour;	/* per account and purpose */
+	int		forgot_floor_ms;	/* forgot answers no sooner */
 
 	int		log_level;		/* LOG_ERR .. LOG_DEBUG */
 	char		metrics_allow[512];	/* who may GET /api/metrics */
