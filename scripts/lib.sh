@@ -12,13 +12,15 @@
 # --no-install-recommends, so nothing may rely on a Recommends.
 BUILD_PACKAGES="autoconf automake libtool pkg-config make gcc libc6-dev
  libfcgi-dev libpq-dev libyajl-dev libssl-dev libargon2-dev libcrypt-dev
- git"
-RUN_PACKAGES="postgresql nginx openssl perl libio-socket-ssl-perl procps curl"
+ libcurl4-openssl-dev git"
+RUN_PACKAGES="postgresql nginx openssl perl libio-socket-ssl-perl procps curl
+ libcurl4"
 # systemd: systemd-analyze and systemd-socket-activate for 30-systemd.t (the
 # package works without being PID 1).  nodejs, npm: spectral, the OpenAPI
-# linter.
+# linter.  python3-aiosmtpd: the SMTP server the mailer tests send to
+# (tests/lib/SmtpSink.pm).
 TEST_PACKAGES="valgrind libyaml-libyaml-perl libjson-validator-perl systemd
- nodejs npm patroni etcd-server"
+ nodejs npm patroni etcd-server python3-aiosmtpd"
 # clang alone cannot link -fsanitize=fuzzer,address: libFuzzer and the
 # sanitizer runtimes are in libclang-rt-14-dev (only a Recommends of clang).
 FUZZ_PACKAGES="clang libclang-rt-14-dev"

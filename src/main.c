@@ -1,6 +1,6 @@
 /*
  * main.c - the command line: serve, migrate, keygen, hash-password,
- * check-config, apikey, import-users, version.
+ * check-config, apikey, import-users, mailer, version.
  */
 #include "config.h"
 
@@ -22,6 +22,7 @@
 #include "core/base64.h"
 #include "core/log.h"
 #include "server/app_setup.h"
+#include "server/mailer.h"
 #include "server/master.h"
 #include "server/migrate.h"
 
@@ -46,6 +47,8 @@ usage(FILE *fp)
 	    "                    manage the API keys of client apps\n"
 	    "  import-users FILE import users with their bcrypt/Argon2 hashes\n"
 	    "                    (JSON lines, or CSV with a header line)\n"
+	    "  mailer            send the mail outbox over SMTP (runs until\n"
+	    "                    SIGTERM; any number may run at once)\n"
 	    "  routes            list every route (methods and path)\n"
 	    "  version           print the version\n"
 	    "\n"
@@ -189,6 +192,8 @@ main(int argc, char **argv)
 		config_dump(&cfg, stdout);
 		return 0;
 	}
+	if (strcmp(cmd, "mailer") == 0)
+		return mailer_run(&cfg);
 	if (strcmp(cmd, "hash-password") == 0)
 		return cmd_hash_password(&cfg);
 	if (strcmp(cmd, "apikey") == 0)

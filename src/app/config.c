@@ -110,6 +110,16 @@ static const struct key_spec keys[] = {
 	NUM(K_INT, api_key_cache_seconds, 0, 3600, "10"),
 	NUM(K_LONG, catalog_cache_bytes, 0, 1073741824, "4194304"),
 	NUM(K_INT, catalog_cache_max_age, 0, 86400, "60"),
+	STR(smtp_url, "smtp://127.0.0.1:25"),
+	STR(smtp_from, ""),
+	STR(smtp_credentials_file, ""),
+	STR(smtp_tls, "try"),
+	NUM(K_INT, smtp_timeout, 1, 600, "30"),
+	STR(mail_templates_dir, PKGDATADIR "/mail"),
+	NUM(K_INT, mailer_poll_seconds, 1, 3600, "5"),
+	NUM(K_INT, mailer_retry_base_seconds, 1, 3600, "5"),
+	NUM(K_INT, mailer_retry_max_seconds, 1, 86400, "3600"),
+	NUM(K_INT, mailer_max_attempts, 1, 1000, "10"),
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -358,6 +368,12 @@ config_load(struct config *cfg, const char *path, char *err, size_t errsize)
 		strlcpy_safe(cfg->jwt_keys_file, cred,
 		    sizeof(cfg->jwt_keys_file));
 
+	/* The mailer's unit may pass the relay's login the same way. */
+	if (cfg->smtp_credentials_file[0] == '\0' &&
+	    credential_path("smtp.credentials", cred, sizeof(cred)) == 0)
+		strlcpy_safe(cfg->smtp_credentials_file, cred,
+		    sizeof(cfg->smtp_credentials_file));
+
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	if (ncpu < 1)
 		ncpu = 1;
@@ -387,6 +403,34 @@ config_load(struct config *cfg, const char *path, char *err, size_t errsize)
 	if (cfg->lockout.max_seconds < cfg->lockout.base_seconds) {
 		snprintf(err, errsize,
 		    "lockout_max_seconds must be >= lockout_base_seconds");
+		return -1;
+	}
+	if (strcmp(cfg->smtp_tls, "try") != 0 &&
+	    strcmp(cfg->smtp_tls, "required") != 0 &&
+	    strcmp(cfg->smtp_tls, "off") != 0) {
+		snprintf(err, errsize, "smtp_tls: expected try, required or "
+		    "off, got '%s'", cfg->smtp_tls);
+		return -1;
+	}
+	if (strncasecmp(cfg->smtp_url, "smtp://", 7) != 0 &&
+	    strncasecmp(cfg->smtp_url, "smtps://", 8) != 0) {
+		snprintf(err, errsize, "smtp_url: expected smtp://host[:port] "
+		    "or smtps://host[:port], got '%s'", cfg->smtp_url);
+		return -1;
+	}
+	if (strncasecmp(cfg->smtp_url, "smtps://", 8) == 0 &&
+	    strcmp(cfg->smtp_tls, "off") == 0) {
+		snprintf(err, errsize, "smtp_tls = off contradicts smtps:// "
+		    "(implicit TLS) in smtp_url");
+		return -1;
+	}
+	if (strpbrk(cfg->smtp_from, "\r\n") != NULL) {
+		snprintf(err, errsize, "smtp_from: no line breaks allowed");
+		return -1;
+	}
+	if (cfg->mailer_retry_max_seconds < cfg->mailer_retry_base_seconds) {
+		snprintf(err, errsize, "mailer_retry_max_seconds must be >= "
+		    "mailer_retry_base_seconds");
 		return -1;
 	}
 	if (cfg->lockout.memory_seconds < cfg->lockout.max_seconds) {

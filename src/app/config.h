@@ -89,6 +89,18 @@ struct config {
 	int		api_key_cache_seconds;	/* workers remember valid keys */
 	long		catalog_cache_bytes;	/* per worker; 0: no cache */
 	int		catalog_cache_max_age;	/* seconds; 0: no limit */
+
+	/* `cexup-api mailer` (src/mail/, README "Mail"). */
+	char		smtp_url[512];		/* smtp://host:port, smtps:// */
+	char		smtp_from[320];		/* addr or "Name <addr>" */
+	char		smtp_credentials_file[PATH_MAX];  /* user:password */
+	char		smtp_tls[16];		/* try, required, off */
+	int		smtp_timeout;		/* seconds, per mail */
+	char		mail_templates_dir[PATH_MAX];
+	int		mailer_poll_seconds;	/* safety net besides NOTIFY */
+	int		mailer_retry_base_seconds;	/* doubles per attempt */
+	int		mailer_retry_max_seconds;
+	int		mailer_max_attempts;	/* for permanent (5xx) errors */
 };
 
 /* "api", "auth". */

@@ -41,6 +41,8 @@ struct db {
 	size_t			 n_prepared;
 };
 
+static void	drop_connection(struct db *, const char *why);
+
 static void
 notice_ignore(void *arg, const PGresult *res)
 {
@@ -220,6 +222,46 @@ db_epoch(struct db *db, uint64_t *epoch)
 	}
 	*epoch = db->epoch;
 	return true;
+}
+
+bool
+db_wait(struct db *db, int timeout_ms, const void *sigmask)
+{
+	struct pollfd p;
+	struct timespec ts;
+	PGnotify *n;
+	int got = 0, rc;
+
+	ts.tv_sec = timeout_ms / 1000;
+	ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
+	/* Read while running a statement: already queued, no need to wait. */
+	if (db->conn != NULL)
+		while ((n = PQnotifies(db->conn)) != NULL) {
+			got = 1;
+			PQfreemem(n);
+		}
+	if (got) {
+		db->epoch++;
+		return true;
+	}
+	p.fd = db->conn != NULL ? PQsocket(db->conn) : -1;
+	p.events = POLLIN;
+	p.revents = 0;
+	rc = ppoll(&p, p.fd >= 0 ? 1 : 0, &ts, sigmask);
+	if (rc <= 0 || db->conn == NULL)
+		return false;
+	if (!PQconsumeInput(db->conn) ||
+	    PQstatus(db->conn) != CONNECTION_OK) {
+		drop_connection(db, "database connection lost while idle");
+		return false;
+	}
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		got = 1;
+		PQfreemem(n);
+	}
+	if (got)
+		db->epoch++;
+	return got;
 }
 
 bool

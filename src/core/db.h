@@ -66,6 +66,15 @@ bool		 db_epoch(struct db *, uint64_t *epoch);
  */
 void		 db_set_counters(struct db *, uint64_t *errors,
 		    uint64_t *reconnects);
+/*
+ * For a process that sleeps between statements (the mailer): waits up to
+ * timeout_ms for a notification on the LISTEN channel, with sigmask (may
+ * be NULL) in force while waiting, as ppoll(2) does, so a blocked SIGTERM
+ * ends the wait at once.  Without a connection it just sleeps.  Returns
+ * true when at least one notification arrived (already queued ones
+ * count); a lost connection is dropped, for db_ready to re-open.
+ */
+bool		 db_wait(struct db *, int timeout_ms, const void *sigmask);
 
 /*
  * Runs a prepared statement with text parameters (NULL = SQL NULL).  The

@@ -17,11 +17,11 @@ my $bindir = $bin =~ s{/[^/]+$}{}r;
 
 # ---- the unit files ----
 SKIP: {
-	skip 'systemd-analyze not installed', 4
+	skip 'systemd-analyze not installed', 5
 	    unless -x '/usr/bin/systemd-analyze';
 	my $dir = tempdir('cexup-units-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 	for my $unit (qw(cexup-api.service cexup-api.socket
-	    cexup-api-auth.socket)) {
+	    cexup-api-auth.socket cexup-api-mailer.service)) {
 		open my $in, '<', "$src/systemd/$unit.in" or die "$unit.in: $!";
 		local $/;
 		my $text = <$in>;
@@ -35,7 +35,7 @@ SKIP: {
 	# Documentation=man:cexup-api(8) is checked against our man pages.
 	local $ENV{MANPATH} = "$src/man:" . ($ENV{MANPATH} // '');
 	my $man = -x '/usr/bin/man' ? '--man=yes' : '--man=no';
-	my $out = `systemd-analyze verify $man $dir/cexup-api.socket $dir/cexup-api-auth.socket $dir/cexup-api.service 2>&1`;
+	my $out = `systemd-analyze verify $man $dir/cexup-api.socket $dir/cexup-api-auth.socket $dir/cexup-api.service $dir/cexup-api-mailer.service 2>&1`;
 	is($?, 0, 'systemd-analyze verify exits 0');
 	is($out, '', 'systemd-analyze verify prints nothing') or diag($out);
 	my $sec = `systemd-analyze security --offline=yes $dir/cexup-api.service 2>&1`;
@@ -44,6 +44,10 @@ SKIP: {
 	    or diag($sec);
 	cmp_ok($score // 99, '<=', 2.0, "exposure $score is 2.0 or lower")
 	    or diag($sec);
+	$sec = `systemd-analyze security --offline=yes $dir/cexup-api-mailer.service 2>&1`;
+	($score) = $sec =~ /Overall exposure level for \S+: ([\d.]+)/;
+	cmp_ok($score // 99, '<=', 2.0, 'mailer unit: exposure '
+	    . ($score // '?') . ' is 2.0 or lower') or diag($sec);
 }
 
 # ---- socket activation and sd_notify ----

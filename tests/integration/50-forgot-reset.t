@@ -23,18 +23,6 @@ my $t = CexupTest->new(recovery_rate => '1r/m',
     config => { lockout_threshold => $THRESHOLD,
     account_mails_per_hour => 3 });
 
-# Until the mailer's sql/010 is merged the outbox is made here, with the
-# agreed layout.
-$t->psql(<<'SQL') unless $t->psql("SELECT to_regclass('mail_outbox') IS NOT NULL") eq 't';
-CREATE TABLE mail_outbox (id bigserial PRIMARY KEY, to_addr text NOT NULL,
-  template text NOT NULL, params jsonb NOT NULL DEFAULT '{}',
-  created_at timestamptz NOT NULL DEFAULT now(),
-  attempts int NOT NULL DEFAULT 0,
-  next_attempt_at timestamptz NOT NULL DEFAULT now(),
-  sent_at timestamptz, last_error text);
-GRANT ALL ON mail_outbox TO cexup;
-GRANT ALL ON SEQUENCE mail_outbox_id_seq TO cexup;
-SQL
 
 my $ADDR = 0;
 sub recovery {

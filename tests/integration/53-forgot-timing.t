@@ -19,17 +19,6 @@ my $N = 100;
 my $t = CexupTest->new(config => { account_mails_per_hour => 100,
     workers => 2 });
 
-# Until the mailer's sql/010 is merged the outbox is made here.
-$t->psql(<<'SQL') unless $t->psql("SELECT to_regclass('mail_outbox') IS NOT NULL") eq 't';
-CREATE TABLE mail_outbox (id bigserial PRIMARY KEY, to_addr text NOT NULL,
-  template text NOT NULL, params jsonb NOT NULL DEFAULT '{}',
-  created_at timestamptz NOT NULL DEFAULT now(),
-  attempts int NOT NULL DEFAULT 0,
-  next_attempt_at timestamptz NOT NULL DEFAULT now(),
-  sent_at timestamptz, last_error text);
-GRANT ALL ON mail_outbox TO cexup;
-GRANT ALL ON SEQUENCE mail_outbox_id_seq TO cexup;
-SQL
 
 my ($known) = $t->register_user;
 # Two known accounts, so that neither meets the hourly cap of 100.

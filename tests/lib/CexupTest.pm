@@ -558,6 +558,68 @@ sub wait_master {
 	return undef;
 }
 
+# ---- mailers (issue 13): `cexup-api mailer` processes on this instance's
+# database and configuration file.
+#
+# start_mailers($n, { key => value }) starts $n mailers; the settings
+# (smtp_url => $sink->url, mailer_retry_base_seconds => 1, ...) are given
+# as CEXUP_<KEY> environment overrides on top of these defaults:
+# mail_templates_dir (the source tree's mail/), smtp_from
+# "Cexup <no-reply@cexup.test>", mailer_poll_seconds 1.  Returns their
+# indexes; each logs to mailer-<index>.log (mailer_log).  stop_mailers()
+# sends SIGTERM to all (or to the given indexes) and returns their wait
+# statuses; stop() also stops those still running and checks they exit 0.
+sub start_mailers {
+	my ($self, $n, $settings) = @_;
+	my %conf = (
+		mail_templates_dir	=> "$self->{srcdir}/mail",
+		smtp_from		=> 'Cexup <no-reply@cexup.test>',
+		mailer_poll_seconds	=> 1,
+		%{ $settings // {} },
+	);
+	my $env = $self->_server_env;
+	$env->{'CEXUP_' . uc $_} = $conf{$_} for keys %conf;
+	my @idx;
+	for (1 .. $n // 1) {
+		my $i = scalar @{ $self->{mailers} //= [] };
+		my $pid = $self->_spawn("$self->{tmp}/mailer-$i.log", $env,
+		    $self->{bin}, '-c', $self->{config_path}, 'mailer');
+		push @{ $self->{mailers} }, { pid => $pid };
+		push @idx, $i;
+	}
+	# Started: each has logged its first line (or died trying).
+	$self->wait_until(10, sub { !grep {
+	    $self->mailer_log($_) !~ /mailer started|mailer:/ } @idx });
+	return @idx;
+}
+
+sub mailer_log { _slurp("$_[0]{tmp}/mailer-$_[1].log") }
+sub mailer_pid { $_[0]{mailers}[$_[1]]{pid} }
+
+sub stop_mailers {
+	my ($self, @idx) = @_;
+	my $all = $self->{mailers} // [];
+	@idx = grep { !defined $all->[$_]{status} } 0 .. $#$all unless @idx;
+	kill 'TERM', map { $all->[$_]{pid} } @idx;
+	my $deadline = time + 15;
+	for my $i (@idx) {
+		my $m = $all->[$i];
+		while (!defined $m->{status}) {
+			my $r = waitpid($m->{pid}, WNOHANG);
+			if ($r == $m->{pid} || $r == -1) {
+				$m->{status} = $r == -1 ? -1 : $?;
+			} elsif (time >= $deadline) {
+				kill 'KILL', $m->{pid};
+				waitpid($m->{pid}, 0);
+				$m->{status} = 'killed';
+			} else {
+				sleep 0.05;
+			}
+		}
+	}
+	return map { $all->[$_]{status} } @idx;
+}
+
 # ---------------------------------------------------------------- nginx
 
 # The shipped server block with the deployment-specific lines rewritten.
@@ -1129,6 +1191,11 @@ sub stop {
 			    "wait status $st");
 		}
 	}
+	if (grep { !defined $_->{status} } @{ $self->{mailers} // [] }) {
+		my @st = $self->stop_mailers;
+		$check->(!grep({ $_ ne '0' } @st), 'mailers exit 0 on SIGTERM',
+		    "wait statuses @st");
+	}
 	for my $k (1 .. $#{ $self->{nodes} // [] }) {
 		my $n = $self->{nodes}[$k];
 		next if $n->{killed} || !$n->{pid};
@@ -1190,7 +1257,8 @@ sub _cleanup {
 	my $failed = !$self->{setup_failed}
 	    && ($self->{teardown_failed} || !$tb->is_passing);
 	if ($failed || $ENV{CEXUP_TEST_VERBOSE}) {
-		for my $f (qw(server.log nginx-error.log migrate.log)) {
+		for my $f (qw(server.log nginx-error.log migrate.log),
+		    map { "mailer-$_.log" } 0 .. $#{ $self->{mailers} // [] }) {
 			my $text = _slurp("$self->{tmp}/$f");
 			next unless length $text;
 			$text = '...' . substr($text, -20000)

@@ -1,10 +1,11 @@
 #!/usr/bin/perl
 # layers.t - no layer includes upward.  The layers, lowest first:
-#   core < auth < app < http < api < server, cli (and main.c)
+#   core < auth < app < http < api, mail < server, cli (and main.c)
 # A file may include headers of its own layer and of the layers below it.
 # core/ is the foundation (no project header outside core/); auth/ knows
 # nothing of requests; app/ is the neutral worker state and configuration;
 # http/ is the request, its middleware and dispatch; api/ the handlers;
+# mail/ the outbox and SMTP (beside api/: neither includes the other);
 # server/ and cli/ create and drive everything.
 use strict;
 use warnings;
@@ -12,7 +13,7 @@ use File::Find;
 
 my $src = ($ENV{CEXUP_SRCDIR} // '.') . '/src';
 my %rank = (core => 0, auth => 1, app => 2, http => 3, api => 4,
-    server => 5, cli => 5);
+    mail => 4, server => 5, cli => 5);
 my (@files, $n);
 find(sub { push @files, $File::Find::name if /\.[ch]$/ }, $src);
 @files = sort @files;
