@@ -13,15 +13,22 @@ use warnings;
 
 use Digest::SHA qw(sha256_hex);
 use Test::More;
+use Time::HiRes qw(sleep);
 use CexupTest qw(json_decode);
+use SmtpSink;
 
 my $THRESHOLD = 5;
 # recovery_rate: one a minute per address with the shipped burst of 10;
 # recovery() below gives each request an address of its own, so only the
 # flood at the end meets the limit.
+my $smtp = SmtpSink->new;
 my $t = CexupTest->new(recovery_rate => '1r/m',
     config => { lockout_threshold => $THRESHOLD,
     account_mails_per_hour => 3 });
+# The real mailer, to a real SMTP server: the tokens below come from the
+# links in the mails received.
+$t->start_mailers(1, { smtp_url => $smtp->url });
+my $BASE = $t->config_value('public_base_url');
 
 
 my $ADDR = 0;
@@ -38,10 +45,21 @@ sub reset_pw { recovery('/api/password/reset', { token => $_[0],
 sub sqlq { my $s = shift; $s =~ s/'/''/g; "'$s'" }
 sub mails { $t->psql("SELECT count(*) FROM mail_outbox WHERE "
     . "lower(to_addr) = lower(" . sqlq($_[0]) . ") AND template = 'reset'") }
-# The token of the latest reset mail to an address.
-sub mailed_token { $t->psql("SELECT params->>'token' FROM mail_outbox "
-    . "WHERE lower(to_addr) = lower(" . sqlq($_[0]) . ") AND template = "
-    . "'reset' ORDER BY id DESC LIMIT 1") }
+# The reset mails the SMTP server received for an address, oldest first.
+sub received { grep { lc($_->{to}[0] // '') eq lc $_[0]
+    && ($_->{subject} // '') =~ /reset/i } $smtp->messages }
+# The token of the link in the $n-th reset mail to an address (waits for
+# it; the latest when $n is not given).
+sub mailed_token {
+	my ($addr, $n) = @_;
+	$n //= mails($addr);
+	$t->wait_until(20, sub { received($addr) >= $n });
+	my @m = received($addr);
+	return undef unless @m >= $n;
+	my ($tok) = $m[$n - 1]{body} =~
+	    m{\Q$BASE\E/reset-password\?token=([A-Za-z0-9_-]+)};
+	return $tok;
+}
 sub me { $t->request('GET', '/api/me', headers => $t->bearer($_[0]))->{status} }
 sub login_status { $t->request('POST', '/api/login',
     json => { email => $_[0], password => $_[1] })->{status} }
@@ -67,13 +85,19 @@ is($t->psql("SELECT count(*) FROM mail_outbox WHERE to_addr LIKE 'nobody.%'"),
 is(forgot(uc $email)->{body}, $known->{body},
     'the address matches case-insensitively, same answer');
 is(mails($email), 2, 'and queued a second mail');
-my $tok2 = mailed_token($email);
-like($tok2, qr/^[A-Za-z0-9_-]{43}$/, 'the mailed token is 256 bits of base64url');
-my $tok1 = $t->psql("SELECT params->>'token' FROM mail_outbox WHERE "
-    . "lower(to_addr) = lower(" . sqlq($email) . ") ORDER BY id LIMIT 1");
+my $tok1 = mailed_token($email, 1);
+my $tok2 = mailed_token($email, 2);
+like($tok2 // '', qr/^[A-Za-z0-9_-]{43}$/,
+    'the mail arrived; its link carries 256 bits of base64url');
 isnt($tok1, $tok2, 'each mail has its own token');
-is($t->psql("SELECT params->>'name' FROM mail_outbox WHERE params->>'token' = "
-    . sqlq($tok2)), 'Forgetful Fay', 'the mail carries the display name');
+my ($m2) = (received($email))[1];
+like($m2->{body} // '', qr/^Hello Forgetful Fay,/m,
+    'the mail greets the account\'s display name');
+is(scalar(received('nobody.' . $$ . '@example.com')), 0,
+    'the unknown address received nothing');
+is($t->wait_until(10, sub { $t->psql("SELECT count(*) FROM mail_outbox WHERE "
+    . "params::text LIKE '%$tok2%'") == 0 }), 1,
+    'once sent, the outbox no longer holds the token');
 
 # ---- stored hashed only
 is($t->psql("SELECT count(*) FROM account_tokens WHERE user_id = $uid AND "
@@ -137,7 +161,7 @@ is(hash_now(), $hash0, 'bad input changed no password');
 is($t->psql('SELECT count(*) FROM mail_outbox'), $outbox0,
     'and queued no mail');
 is($t->psql("SELECT count(*) FROM account_tokens WHERE user_id = $uid AND "
-    . "used_at IS NULL"), 1, 'and spent no token');
+    . "purpose = 'reset' AND used_at IS NULL"), 1, 'and spent no token');
 
 # ---- the reset itself
 my $a = $t->login_patient('forgetful', $pw) or BAIL_OUT('login failed');
@@ -189,6 +213,9 @@ my $email2 = $t->unique_email('capped');
 $t->register_user(email => $email2);
 my @bodies = map { forgot($email2)->{body} } 1 .. 5;
 is(mails($email2), 3, 'five requests, three mails (account_mails_per_hour)');
+my $got = $t->wait_until(20, sub { received($email2) >= 3 });
+sleep 1;
+is(scalar(received($email2)), 3, 'and the SMTP server received three');
 is(scalar(grep { $_ eq $known->{body} } @bodies), 5,
     'every answer the same bytes as the others');
 my $uid2 = $t->psql("SELECT id FROM users WHERE email = " . sqlq($email2));
