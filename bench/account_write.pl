@@ -1,7 +1,8 @@
 #!/usr/bin/perl
 # bench/account_write.pl - the authenticated write (POST /api/update/patient
-# with a valid token, changing the name) through nginx, beside nginx serving
-# a static file of the same size as its response in the same run.
+# with a valid token, changing the name; then sending the stored name
+# again, which changes nothing) through nginx, beside nginx serving a static
+# file of the same size as its response in the same run.
 #
 # Run through bench/run-account-write.sh.  Environment: CEXUP_BIN, DURATION
 # (default 15), CONNECTIONS (default 16), WORKERS (default 0 = 4 per core).
@@ -58,7 +59,8 @@ my $check = $t->request('GET', '/bench/update.json');
 die "static file not served: $check->{status}\n" unless $check->{status} == 200;
 
 sub wrk_run {
-	my ($script, $url) = @_;
+	my ($script, $url, $same) = @_;
+	local $ENV{BENCH_SAME} = $same ? 1 : 0;
 	local $ENV{BENCH_TOKEN} = $token;
 	local $ENV{BENCH_KEY} = $key;
 	local $ENV{BENCH_USER_ID} = $user_id;
@@ -69,6 +71,12 @@ sub wrk_run {
 my $st = wrk_run('static.lua', "$base/bench/update.json");
 my $up = wrk_run('update_patient.lua', "$base/api/update/patient");
 my $name = $t->psql("SELECT name FROM users WHERE id = $user_id");
+# The counter of the script starts at 0 again: "Bench Patient 0" is stored
+# and sent on every request.
+$t->cexup_request('POST', '/api/update/patient',
+    headers => { Authorization => "Bearer $token" },
+    json => { user_id => $user_id, name => 'Bench Patient 0' });
+my $same = wrk_run('update_patient.lua', "$base/api/update/patient", 1);
 $t->stop;
 
 my $cores = `nproc`;
@@ -78,7 +86,8 @@ printf "machine: %d cores; workers %s (0 = 4 per core); wrk -t2 -c%d -d%ds over 
 print "| scenario | requests | req/s | p50 | p99 | non-2xx | % of static |\n";
 print "|---|---|---|---|---|---|---|\n";
 for ([ 'static file of the same size (nginx)', $st ],
-    [ 'POST /api/update/patient (token, name change)', $up ]) {
+    [ 'POST /api/update/patient (token, name change)', $up ],
+    [ 'POST /api/update/patient (token, same name)', $same ]) {
 	my ($label, $r) = @$_;
 	printf "| %s | %s | %s | %s | %s | %s | %.1f %% |\n", $label,
 	    $r->{requests}, $r->{rps}, $r->{p50}, $r->{p99}, $r->{non2xx},

@@ -51,10 +51,7 @@
  */
 static const struct db_stmt book = {
 	"booking_book",
-	"WITH u AS (SELECT users.id FROM users"
-	"  JOIN sessions ON sessions.user_id = users.id"
-	"  WHERE sessions.id = $1::uuid AND sessions.revoked_at IS NULL"
-	"  AND users.id = $2),"
+	BEARER_LIVE_USER_CTE ","
 	" p AS (SELECT $4::date AS day, $5::time AS start,"
 	"  (now() AT TIME ZONE $7::text)::date AS today),"
 	" dh AS (SELECT d.* FROM doctor_has_hospital d WHERE d.id = $3::bigint),"
@@ -115,10 +112,7 @@ write_appointment(struct json_writer *w, const PGresult *res, int row,
 /* $1 session, $2 user, $3 key, $4 what the request hash is made of. */
 static const struct db_stmt idem_claim = {
 	"booking_idem_claim",
-	"WITH u AS (SELECT users.id FROM users"
-	"  JOIN sessions ON sessions.user_id = users.id"
-	"  WHERE sessions.id = $1::uuid AND sessions.revoked_at IS NULL"
-	"  AND users.id = $2),"
+	BEARER_LIVE_USER_CTE ","
 	" ins AS (INSERT INTO idempotency_keys (user_id, key, request_hash,"
 	"   status, body)"
 	"  SELECT u.id, $3::text, sha256(convert_to($4::text, 'UTF8')), 102, ''"
@@ -353,11 +347,9 @@ handle_booking_book(struct request *req, struct response *resp)
 	}
 	if (!bearer_authenticate(req, resp, &b))
 		return;
-	if (strcmp(b.claims.role, "patient") != 0) {
-		response_error(resp, 403, "Forbidden.",
-		    "Only patients book appointments.");
+	if (!bearer_require_role(&b, resp, "patient",
+	    "Only patients book appointments."))
 		return;
-	}
 
 	params[2] = arena_printf(req->arena, "%" PRId64, dhh_id);
 	params[3] = date;
@@ -393,10 +385,7 @@ handle_booking_book(struct request *req, struct response *resp)
  */
 static const struct db_stmt cancel = {
 	"booking_cancel",
-	"WITH u AS (SELECT users.id FROM users"
-	"  JOIN sessions ON sessions.user_id = users.id"
-	"  WHERE sessions.id = $1::uuid AND sessions.revoked_at IS NULL"
-	"  AND users.id = $2),"
+	BEARER_LIVE_USER_CTE ","
 	" upd AS (UPDATE appointments SET cancelled_at = now() FROM u"
 	"  WHERE appointments.id = $3::bigint AND appointments.patient_id = u.id"
 	"  AND appointments.cancelled_at IS NULL AND appointments.starts_at"
@@ -417,20 +406,11 @@ cancel_one(struct request *req, struct response *resp, const struct bearer *b,
     const char **params)
 {
 	struct json_writer *w;
-	enum db_status st;
 	PGresult *res;
 
-	params[0] = b->claims.sid;
-	params[1] = b->user_id_text;
-	res = db_exec(req->app->db, req->arena, &cancel, params, &st);
-	if (res == NULL) {
-		response_db_failure(resp, st);
+	if ((res = bearer_query(req, resp, b, &cancel, params, NULL,
+	    NULL)) == NULL)
 		return;
-	}
-	if (PQntuples(res) != 1) {
-		bearer_respond_revoked(resp);
-		return;
-	}
 	if (PQgetisnull(res, 0, 2)) {
 		response_error(resp, 404, "Appointment not found.",
 		    "You have no appointment with this id.");
@@ -472,11 +452,9 @@ handle_booking_cancel(struct request *req, struct response *resp)
 	}
 	if (!bearer_authenticate(req, resp, &b))
 		return;
-	if (strcmp(b.claims.role, "patient") != 0) {
-		response_error(resp, 403, "Forbidden.",
-		    "Only patients cancel their appointments.");
+	if (!bearer_require_role(&b, resp, "patient",
+	    "Only patients cancel their appointments."))
 		return;
-	}
 	params[2] = arena_printf(req->arena, "%" PRId64, id);
 	params[3] = arena_printf(req->arena, "%d",
 	    req->app->cfg->cancel_notice_minutes);
@@ -509,10 +487,7 @@ handle_booking_cancel(struct request *req, struct response *resp)
  */
 static const struct db_stmt my_list = {
 	"booking_list",
-	"WITH u AS (SELECT users.id FROM users"
-	"  JOIN sessions ON sessions.user_id = users.id"
-	"  WHERE sessions.id = $1::uuid AND sessions.revoked_at IS NULL"
-	"  AND users.id = $2),"
+	BEARER_LIVE_USER_CTE ","
 	" l AS (SELECT count(*) OVER () AS total, a.*"
 	"  FROM appointments a, u"
 	"  WHERE a.patient_id = u.id AND ($5::text IS NULL"
@@ -536,7 +511,6 @@ handle_booking_list(struct request *req, struct response *resp)
 	struct field_errors fe;
 	struct bearer b;
 	struct page pg;
-	enum db_status st;
 	PGresult *res;
 
 	field_errors_init(&fe, req->arena);
@@ -552,21 +526,12 @@ handle_booking_list(struct request *req, struct response *resp)
 	}
 	if (!bearer_authenticate(req, resp, &b))
 		return;
-	params[0] = b.claims.sid;
-	params[1] = b.user_id_text;
 	params[2] = pg.limit;
 	params[3] = pg.offset;
 	params[4] = status;
 	params[5] = req->app->cfg->timezone;
-	res = db_exec(req->app->db, req->arena, &my_list, params, &st);
-	if (res == NULL) {
-		response_db_failure(resp, st);
+	if ((res = bearer_query_rows(req, resp, &b, &my_list, params)) == NULL)
 		return;
-	}
-	if (PQntuples(res) == 0) {
-		bearer_respond_revoked(resp);
-		return;
-	}
 	page_respond(resp, res, &pg, write_appointment);
 }
 
@@ -581,10 +546,7 @@ handle_booking_list(struct request *req, struct response *resp)
  */
 static const struct db_stmt doctor_day = {
 	"booking_doctor_day",
-	"WITH u AS (SELECT users.id FROM users"
-	"  JOIN sessions ON sessions.user_id = users.id"
-	"  WHERE sessions.id = $1::uuid AND sessions.revoked_at IS NULL"
-	"  AND users.id = $2),"
+	BEARER_LIVE_USER_CTE ","
 	" p AS (SELECT coalesce($3::date, (now() AT TIME ZONE $4::text)::date)"
 	"  AS day),"
 	" d AS (SELECT doctors.id FROM doctors, u WHERE doctors.user_id = u.id)"
@@ -608,7 +570,6 @@ handle_doctor_appointments(struct request *req, struct response *resp)
 	struct field_errors fe;
 	struct json_writer *w;
 	struct bearer b;
-	enum db_status st;
 	size_t len = 0;
 	PGresult *res;
 	int i, rows;
@@ -625,24 +586,15 @@ handle_doctor_appointments(struct request *req, struct response *resp)
 	}
 	if (!bearer_authenticate(req, resp, &b))
 		return;
-	if (strcmp(b.claims.role, "doctor") != 0) {
-		response_error(resp, 403, "Forbidden.",
-		    "Only doctors see their schedule of bookings.");
+	if (!bearer_require_role(&b, resp, "doctor",
+	    "Only doctors see their schedule of bookings."))
 		return;
-	}
-	params[0] = b.claims.sid;
-	params[1] = b.user_id_text;
 	params[2] = date;
 	params[3] = req->app->cfg->timezone;
-	res = db_exec(req->app->db, req->arena, &doctor_day, params, &st);
-	if (res == NULL) {
-		response_db_failure(resp, st);
+	if ((res = bearer_query_rows(req, resp, &b, &doctor_day, params)) ==
+	    NULL)
 		return;
-	}
-	if ((rows = PQntuples(res)) == 0) {
-		bearer_respond_revoked(resp);
-		return;
-	}
+	rows = PQntuples(res);
 	if (PQgetisnull(res, 0, 0)) {
 		response_error(resp, 404, "Doctor not found.",
 		    "This account is not linked to a doctor of the catalog.");

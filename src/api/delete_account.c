@@ -94,11 +94,9 @@ handle_account_delete(struct request *req, struct response *resp)
 	if (!bearer_authenticate(req, resp, &b))
 		return;
 	/* Doctors are in the catalog: the operator removes those. */
-	if (strcmp(b.claims.role, "patient") != 0) {
-		response_error(resp, 403, "Forbidden.",
-		    "Only a patient account can be deleted this way.");
+	if (!bearer_require_role(&b, resp, "patient",
+	    "Only a patient account can be deleted this way."))
 		return;
-	}
 	if (!login_reauthenticate(req, resp, &b, pw, pw_len, &stored))
 		return;
 

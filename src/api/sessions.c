@@ -88,24 +88,16 @@ handle_sessions_list(struct request *req, struct response *resp)
 {
 	struct json_writer *w;
 	const char *params[2];
-	enum db_status st;
 	struct bearer b;
 	PGresult *res;
 	int i, n;
 
 	if (!bearer_authenticate(req, resp, &b))
 		return;
-	params[0] = b.claims.sid;
-	params[1] = b.user_id_text;
-	if ((res = db_exec(req->app->db, req->arena, &list_sessions, params,
-	    &st)) == NULL) {
-		response_db_failure(resp, st);
+	if ((res = bearer_query_rows(req, resp, &b, &list_sessions,
+	    params)) == NULL)
 		return;
-	}
-	if ((n = PQntuples(res)) == 0) {
-		bearer_respond_revoked(resp);
-		return;
-	}
+	n = PQntuples(res);
 	w = envelope_begin(resp, "OK");
 	json_w_object_open(w);
 	json_w_key(w, "sessions");

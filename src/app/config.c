@@ -114,6 +114,7 @@ static const struct key_spec keys[] = {
 	STR(smtp_from, ""),
 	STR(smtp_credentials_file, ""),
 	STR(smtp_tls, "try"),
+	STR(smtp_ca_file, ""),
 	NUM(K_INT, smtp_timeout, 1, 600, "30"),
 	STR(mail_templates_dir, PKGDATADIR "/mail"),
 	NUM(K_INT, mailer_poll_seconds, 1, 3600, "5"),

@@ -95,6 +95,7 @@ struct config {
 	char		smtp_from[320];		/* addr or "Name <addr>" */
 	char		smtp_credentials_file[PATH_MAX];  /* user:password */
 	char		smtp_tls[16];		/* try, required, off */
+	char		smtp_ca_file[PATH_MAX];	/* "": the system's CAs */
 	int		smtp_timeout;		/* seconds, per mail */
 	char		mail_templates_dir[PATH_MAX];
 	int		mailer_poll_seconds;	/* safety net besides NOTIFY */

@@ -68,8 +68,9 @@ void		 db_set_counters(struct db *, uint64_t *errors,
 		    uint64_t *reconnects);
 /*
  * For a process that sleeps between statements (the mailer): waits up to
- * timeout_ms for a notification on the LISTEN channel, with sigmask (may
- * be NULL) in force while waiting, as ppoll(2) does, so a blocked SIGTERM
+ * timeout_ms for a notification on the LISTEN channel, with sigmask (a
+ * const sigset_t *, or NULL; void here to keep <signal.h> out of every
+ * file) in force while waiting, as ppoll(2) does, so a blocked SIGTERM
  * ends the wait at once.  Without a connection it just sleeps.  Returns
  * true when at least one notification arrived (already queued ones
  * count); a lost connection is dropped, for db_ready to re-open.

@@ -70,13 +70,25 @@ bearer_authenticate(struct request *req, struct response *resp,
 	return true;
 }
 
-PGresult *
-bearer_query(struct request *req, struct response *resp,
-    const struct bearer *b, const struct db_stmt *stmt, const char **params,
-    const int *lengths, const int *formats)
+bool
+bearer_require_role(const struct bearer *b, struct response *resp,
+    const char *role, const char *details)
+{
+	if (strcmp(b->claims.role, role) == 0)
+		return true;
+	response_error(resp, 403, "Forbidden.", details);
+	return false;
+}
+
+/* At least min_rows rows, at most max_rows (0: no limit). */
+static PGresult *
+query_rows(struct request *req, struct response *resp, const struct bearer *b,
+    const struct db_stmt *stmt, const char **params, const int *lengths,
+    const int *formats, int min_rows, int max_rows)
 {
 	enum db_status st;
 	PGresult *res;
+	int n;
 
 	params[0] = b->claims.sid;
 	params[1] = b->user_id_text;
@@ -86,9 +98,25 @@ bearer_query(struct request *req, struct response *resp,
 		response_db_failure(resp, st);
 		return NULL;
 	}
-	if (PQntuples(res) != 1) {
+	n = PQntuples(res);
+	if (n < min_rows || (max_rows > 0 && n > max_rows)) {
 		bearer_respond_revoked(resp);
 		return NULL;
 	}
 	return res;
+}
+
+PGresult *
+bearer_query(struct request *req, struct response *resp,
+    const struct bearer *b, const struct db_stmt *stmt, const char **params,
+    const int *lengths, const int *formats)
+{
+	return query_rows(req, resp, b, stmt, params, lengths, formats, 1, 1);
+}
+
+PGresult *
+bearer_query_rows(struct request *req, struct response *resp,
+    const struct bearer *b, const struct db_stmt *stmt, const char **params)
+{
+	return query_rows(req, resp, b, stmt, params, NULL, NULL, 1, 0);
 }

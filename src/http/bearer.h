@@ -38,6 +38,24 @@ bool	bearer_authenticate(struct request *, struct response *,
 	    struct bearer *out);
 
 /*
+ * True when the token's role is `role`; else answers 403 with `details`
+ * and returns false.
+ */
+bool	bearer_require_role(const struct bearer *, struct response *,
+	    const char *role, const char *details);
+
+/*
+ * The first CTE of a statement gated on a live session ($1 session id,
+ * $2 user id): "u" has the user's id while the session is live, no row
+ * once it has ended.  The statement goes on with ", name AS (...)".
+ */
+#define BEARER_LIVE_USER_CTE \
+	"WITH u AS (SELECT users.id FROM users" \
+	"  JOIN sessions ON sessions.user_id = users.id" \
+	"  WHERE sessions.id = $1::uuid AND sessions.revoked_at IS NULL" \
+	"  AND users.id = $2)"
+
+/*
  * Runs a statement that matches the user's row only while the token's
  * session is live: $1 the session id and $2 the user id are filled in
  * here, params[2..] are the route's (lengths and formats as for
@@ -47,6 +65,15 @@ bool	bearer_authenticate(struct request *, struct response *,
 PGresult *bearer_query(struct request *, struct response *,
 	    const struct bearer *, const struct db_stmt *,
 	    const char **params, const int *lengths, const int *formats);
+
+/*
+ * The same for a statement that answers a list: one or more rows while
+ * the session is live (an empty list as one row of NULLs), none once it
+ * has ended.  Text parameters.
+ */
+PGresult *bearer_query_rows(struct request *, struct response *,
+	    const struct bearer *, const struct db_stmt *,
+	    const char **params);
 
 /* 401 for a token whose session was revoked (logout, reuse) or is gone. */
 void	bearer_respond_revoked(struct response *);

@@ -118,8 +118,13 @@ append_placeholder(struct buf *b, const struct json_value *params,
 {
 	const struct json_value *v;
 
+	size_t n;
+
 	if (strcmp(key, "base_url") == 0) {
-		append_value(b, base_url, strlen(base_url));
+		/* "https://x/" + "/reset-password" must not make "//". */
+		for (n = strlen(base_url); n > 0 && base_url[n - 1] == '/'; n--)
+			;
+		append_value(b, base_url, n);
 		return;
 	}
 	if ((v = json_get(params, key)) == NULL)

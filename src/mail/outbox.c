@@ -28,11 +28,17 @@ struct mail_outbox {
 	char			*from_addr;	/* the envelope sender */
 };
 
+/*
+ * Soonest due first, by the partial index mail_outbox_pending, so the
+ * claim stays cheap however many sent rows are kept (ORDER BY id alone
+ * would walk the primary key past them); id breaks ties, so new mail goes
+ * out in insertion order.
+ */
 static const struct db_stmt claim_stmt = { "mail_claim",
 	"SELECT id, to_addr, template, params::text, attempts"
 	" FROM mail_outbox"
 	" WHERE sent_at IS NULL AND next_attempt_at <= now()"
-	" ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED", 0 };
+	" ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED", 0 };
 
 static const struct db_stmt sent_stmt = { "mail_sent",
 	"UPDATE mail_outbox SET sent_at = now(), params = '{}',"

@@ -21,6 +21,7 @@
 struct mail_smtp {
 	CURL	*curl;
 	char	 url[512];
+	char	 ca_file[PATH_MAX];	/* "": curl's default bundle */
 	char	*user;		/* NULL: no AUTH */
 	char	*password;
 	long	 use_ssl;
@@ -94,6 +95,7 @@ mail_smtp_open(const struct config *cfg, char *err, size_t errsize)
 	}
 	s = xcalloc(1, sizeof(*s));
 	strlcpy_safe(s->url, cfg->smtp_url, sizeof(s->url));
+	strlcpy_safe(s->ca_file, cfg->smtp_ca_file, sizeof(s->ca_file));
 	s->timeout = cfg->smtp_timeout;
 	if (strncasecmp(cfg->smtp_url, "smtps://", 8) == 0 ||
 	    strcmp(cfg->smtp_tls, "required") == 0)
@@ -159,6 +161,8 @@ mail_smtp_send(struct mail_smtp *s, const char *from, const char *to,
 #endif
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_USE_SSL, s->use_ssl);
+	if (s->ca_file[0] != '\0')
+		curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)CONNECT_TIMEOUT);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, s->timeout);
 	if (s->user != NULL) {

@@ -40,6 +40,7 @@ mailer_run(const struct config *cfg)
 	enum mail_step s;
 	int sent = 0;
 
+	log_set_role("mailer");
 	if (!mail_from_ok(cfg->smtp_from)) {
 		log_warnx("mailer: smtp_from must be an address "
 		    "(addr or \"Name <addr>\"), got '%s'", cfg->smtp_from);

@@ -144,6 +144,30 @@ is($data->{user}{name}, 'Alice W', '  name unchanged by null');
 $res = update('patient', $tok, json => { user_id => $alice->{id} });
 is($res->{status}, 200, 'user_id alone is a no-op 200');
 
+# ---- an update that changes no value writes no new row version (issue
+# 10): the same answer as /api/me, the same xmin and updated_at
+my $version = sub { $t->psql("SELECT xmin || '|' || updated_at FROM users "
+    . "WHERE id = $alice->{id}") };
+my $v0 = $version->();
+my $me_user = me($t->bearer($tok))->{json}{data}{user};
+is_deeply($res->{json}{data}{user}, $me_user,
+    '  and answers with the user as /api/me does');
+$res = update('patient', $tok, json => { user_id => $alice->{id},
+    name => 'Alice W', address => 'Jl. Thamrin 2', gender => 'female',
+    phone_number => '+6281234567890', type => 'kitas',
+    no_type => '2C21AB1234567' });
+$data = $t->expect_ok($res, 200, 'Profile updated',
+    name => 'every field sent with its stored value is 200');
+is_deeply($data->{user}, $me_user, '  the same user object');
+is($version->(), $v0, '  no new row version, updated_at kept');
+$res = update('patient', $tok, json => { user_id => $alice->{id},
+    name => 'Alice W', gender => 'male' });
+is($res->{json}{data}{user}{gender}, 'male', 'one value of two changed');
+isnt($version->(), $v0, '  is written');
+$res = update('patient', $tok, json => { user_id => $alice->{id},
+    gender => 'female' });
+is($res->{json}{data}{user}{gender}, 'female', '  and back');
+
 # ---- validation (400 with errors), changing nothing
 my $snapshot = row($alice->{id});
 my %bad = (
@@ -284,6 +308,10 @@ $res = update('patient', $tok, json => { user_id => $alice->{id},
     name => 'After Logout' });
 $t->expect_error($res, 401, @UNAUTH, name => 'update after logout is 401');
 is(row($alice->{id}), $snapshot, '  and changed nothing');
+# No value differs: the write is skipped, the session is still checked.
+$res = update('patient', $tok, json => { user_id => $alice->{id} });
+$t->expect_error($res, 401, @UNAUTH,
+    name => 'an update changing nothing after logout is 401');
 $res = me($t->bearer($bob_tok));
 is($res->{status}, 200, 'bob\'s session is unaffected');
 

@@ -3,6 +3,8 @@
 # the database; then the same with the requests spread over two nodes
 # (two masters sharing one PostgreSQL, see 31-scaling.t).  The guard is
 # PostgreSQL's (sql/008_booking.sql), so it holds across nodes.
+# Then get-time-list on both nodes shows the booking and its cancellation
+# in the very next requests.
 use strict;
 use warnings;
 
@@ -170,6 +172,40 @@ my @same = map { +{ doctor_has_hospital_id => 1, date => undef,
 	}
 	ok($served[0] > 0 && $served[1] > 0,
 	    "both nodes answered bookings ($served[0] and $served[1])");
+
+	# get-time-list on either node shows the booking at once, and the
+	# cancellation at once (the time list is never cached, and nginx
+	# spreads consecutive requests over both nodes).
+	my ($winner) = grep { $r[$_]{status} == 201 } 0 .. $#r;
+	my $appt = $t->psql('SELECT id FROM appointments');
+	for my $phase ('booked', 'cancelled') {
+		if ($phase eq 'cancelled') {
+			my $c = $t->cexup_request('POST',
+			    '/api/appointment/cancel', json => { id => $appt },
+			    headers => $t->bearer($tokens[$winner // 0]));
+			is($c->{status}, 200, 'the winner cancels');
+		}
+		my (@wrong, %ids);
+		for (1 .. 12) {
+			my $l = $t->cexup_request('POST',
+			    '/api/doctor/get-time-list', json => {
+			    doctor_has_hospital_id => 1, date => $tomorrow });
+			$ids{ $l->{headers}{'x-request-id'} // '' } = 1;
+			my ($slot) = grep { $_->{start} eq '09:00' }
+			    @{ $l->{json}{data}{slots} // [] };
+			push @wrong, $l->{status} unless $slot
+			    && ($slot->{available} ? 'cancelled' : 'booked')
+			    eq $phase;
+		}
+		my @by_node = map { my $log = $t->node_log($_);
+		    scalar grep { $_ ne '' && index($log, "id=$_ ") >= 0 }
+		    keys %ids } 0, 1;
+		is(scalar @wrong, 0, "after the slot is $phase, 12 of 12 "
+		    . "get-time-list answers show it so (nodes answered "
+		    . "$by_node[0] and $by_node[1])");
+		ok($by_node[0] > 0 && $by_node[1] > 0,
+		    "... from both nodes");
+	}
 	$t->stop;
 }
 

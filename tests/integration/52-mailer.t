@@ -210,6 +210,76 @@ ok($share[0] > 0 && $share[1] > 0 && $share[0] + $share[1] == 200,
 my @st = $t->stop_mailers;
 is_deeply(\@st, [0, 0], 'both exit 0 on SIGTERM');
 
+# ---- SIGTERM while a mail is at the relay: it is finished and recorded
+$smtp->clear;
+my ($slow) = $t->start_mailers(1, { %MAILER, mailer_poll_seconds => 1 });
+my $sid = outbox('slow@example.com', 'reset', { token => 'slow-token' });
+ok($t->wait_until(5, sub { $t->psql("SELECT count(*) FROM pg_locks l "
+    . "JOIN pg_class c ON c.oid = l.relation WHERE c.relname = "
+    . "'mail_outbox' AND l.mode = 'RowShareLock'") > 0 }),
+    'the mailer holds the row while the relay is slow');
+kill 'TERM', $t->mailer_pid($slow);
+my $t1 = time;
+my ($sst) = $t->stop_mailers($slow);
+is($sst, 0, 'SIGTERM during a send: exit 0');
+cmp_ok(time - $t1, '>=', 0.5, 'after the relay answered');
+is($smtp->count, 1, 'the mail was delivered');
+ok(row($sid)->{sent}, 'and recorded as sent (no resend on restart)');
+
+# ---- STARTTLS and AUTH from the credentials file, against a relay that
+# requires both (certificate checked against smtp_ca_file)
+my $secure = SmtpSink->new(tls_auth => 'mailer:s3cret:with:colons');
+my $cred = $t->tmpdir . '/smtp.credentials';
+sub write_cred {
+	open my $c, '>', $cred or die;
+	print {$c} "$_[0]\n";
+	close $c;
+	chmod $_[1], $cred;
+}
+my %SECURE = (%MAILER, smtp_url => $secure->url, smtp_tls => 'required',
+    smtp_ca_file => $secure->ca_file, smtp_credentials_file => $cred,
+    mailer_poll_seconds => 1);
+
+write_cred('mailer:s3cret:with:colons', 0644);
+my ($loose) = $t->start_mailers(1, \%SECURE);
+my ($lst) = $t->stop_mailers($loose);
+isnt($lst, 0, 'a credentials file others can read: the mailer refuses');
+like($t->mailer_log($loose), qr/readable by group or others/,
+    'and says why');
+
+write_cred('mailer:wrong-password', 0600);
+my ($bad) = $t->start_mailers(1, \%SECURE);
+my $aid = outbox('auth@example.com', 'reset', { token => 'tls-token' });
+my $y = $t->wait_until(15, sub { my $z = row($aid);
+    $z->{attempts} >= 2 ? $z : undef });
+ok($y && !$y->{sent} && !$y->{given_up},
+    'AUTH refused: retried, not given up');
+like($y ? $y->{error} : '', qr/login|auth/i, 'last_error: the login');
+$t->stop_mailers($bad);
+
+write_cred('mailer:s3cret:with:colons', 0600);
+my ($good) = $t->start_mailers(1, \%SECURE);
+is($secure->wait_for(1, 15), 1, 'right password: the waiting mail is sent');
+my ($sm) = $secure->messages;
+ok($sm && $sm->{tls}, 'over STARTTLS');
+is($sm && $sm->{login}, 'mailer', 'authenticated as the file says');
+like($sm ? $sm->{body} : '', qr/token=tls-token$/m, 'the right mail');
+ok($t->wait_until(5, sub { row($aid)->{sent} }), 'marked sent');
+$t->stop_mailers($good);
+
+# smtp_tls = required against a relay without STARTTLS: nothing in clear.
+$smtp->clear;
+my ($strict) = $t->start_mailers(1, { %MAILER, smtp_tls => 'required',
+    mailer_poll_seconds => 1 });
+my $cid = outbox('clear@example.com', 'reset', { token => 'no-clear' });
+$y = $t->wait_until(10, sub { my $z = row($cid);
+    $z->{attempts} >= 1 ? $z : undef });
+ok($y && !$y->{sent} && !$y->{given_up} && $smtp->count == 0,
+    'smtp_tls = required, no STARTTLS offered: not sent, retried'
+    . ($y ? " ($y->{error})" : ''));
+$t->stop_mailers($strict);
+$secure->stop;
+
 $smtp->stop;
 $t->stop;
 done_testing();

@@ -22,10 +22,17 @@ SmtpSink - a real SMTP server (aiosmtpd) that keeps every mail it receives
 Runs Debian's python3-aiosmtpd (C<python3 -m aiosmtpd -n>) with the handler
 tests/lib/smtp_sink.py, which writes each message as one file into a
 directory.  A recipient whose local part starts with "reject" is refused
-with 550 (a permanent error).
+with 550 (a permanent error); one starting with "slow" has its DATA
+answered after 2 s.
+
+new(tls_auth => 'user:password') starts it (through smtp_sink.py's own
+main, aiosmtpd's command line has neither) with STARTTLS and AUTH required,
+on a self-signed certificate for 127.0.0.1 whose file ca_file() returns
+(for smtp_ca_file); each message then records tls (true once STARTTLS
+was done) and login (the authenticated user).
 
 messages() returns the received messages, oldest first, each a hash:
-mail_from, to (the envelope recipients), headers (lower-cased names,
+mail_from, to (the envelope recipients), tls, login, headers (lower-cased names,
 folded lines joined), subject, message_id, body (CRLF turned into LF) and
 raw.  wait_for($count, $timeout) waits until at least $count messages are
 there and returns the number found.  clear() forgets the messages received
@@ -81,6 +88,23 @@ sub new {
 	$self->{tmp} = tempdir('smtp-sink-XXXXXX', TMPDIR => 1, CLEANUP => 0);
 	$self->{dir} = $opt{dir} // "$self->{tmp}/mail";
 	mkdir $self->{dir} unless -d $self->{dir};
+	if (defined($self->{tls_auth} = $opt{tls_auth})) {
+		my ($crt, $key) = ("$self->{tmp}/smtp.crt",
+		    "$self->{tmp}/smtp.key");
+		my $pid = fork // croak "fork: $!";
+		if (!$pid) {
+			open STDOUT, '>', "$self->{tmp}/openssl.log";
+			open STDERR, '>&', \*STDOUT;
+			exec 'openssl', 'req', '-x509', '-newkey', 'rsa:2048',
+			    '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+			    '-addext', 'subjectAltName=IP:127.0.0.1',
+			    '-keyout', $key, '-out', $crt
+			    or POSIX::_exit(127);
+		}
+		waitpid($pid, 0);
+		croak 'openssl req: ' . _slurp("$self->{tmp}/openssl.log") if $?;
+		@$self{qw(cert key)} = ($crt, $key);
+	}
 	push @LIVE, $self;
 	weaken($LIVE[-1]);
 	$self->start;
@@ -90,6 +114,7 @@ sub new {
 sub port	{ $_[0]{port} }
 sub url		{ 'smtp://127.0.0.1:' . $_[0]{port} }
 sub dir		{ $_[0]{dir} }
+sub ca_file	{ $_[0]{cert} }
 sub log		{ _slurp("$_[0]{tmp}/aiosmtpd.log") }
 
 sub start {
@@ -104,9 +129,14 @@ sub start {
 			open STDERR, '>&', \*STDOUT or die;
 			$ENV{PYTHONPATH} = $self->{libdir};
 			$ENV{PYTHONDONTWRITEBYTECODE} = 1;
-			exec { $self->{python} } $self->{python}, '-m',
-			    'aiosmtpd', '-n', '-l', "127.0.0.1:$self->{port}",
-			    '-c', 'smtp_sink.Sink', $self->{dir};
+			my @args = defined $self->{tls_auth} ?
+			    ("$self->{libdir}/smtp_sink.py", $self->{dir},
+			    $self->{port}, $self->{cert}, $self->{key},
+			    $self->{tls_auth}) :
+			    ('-m', 'aiosmtpd', '-n', '-l',
+			    "127.0.0.1:$self->{port}", '-c', 'smtp_sink.Sink',
+			    $self->{dir});
+			exec { $self->{python} } $self->{python}, @args;
 		};
 		POSIX::_exit(127);
 	}
@@ -197,6 +227,8 @@ sub _parse {
 	}
 	return {
 		mail_from	=> $m->{mail_from},
+		tls		=> $m->{tls} ? 1 : 0,
+		login		=> $m->{login},
 		to		=> $m->{rcpt_tos},
 		headers		=> \%h,
 		subject		=> $h{subject},
