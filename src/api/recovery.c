@@ -134,7 +134,8 @@ static const struct db_stmt verify = {
  */
 static const struct db_stmt resend = {
 	"email_verify_resend",
-	"WITH u AS ("
+	BEARER_LIVE_USER_CTE ","
+	" me AS ("
 	"  SELECT users.id, users.name, users.email,"
 	"   users.email_verified_at IS NOT NULL AS verified,"
 	"   " RECENT_TOKENS("verify", "users.id") " AS recent,"
@@ -142,9 +143,8 @@ static const struct db_stmt resend = {
 	"     + interval '1 hour' - now()))::bigint FROM account_tokens t"
 	"    WHERE t.user_id = users.id AND t.purpose = 'verify'"
 	"    AND t.created_at > now() - interval '1 hour') AS wait"
-	"  FROM users JOIN sessions s ON s.user_id = users.id"
-	"  WHERE s.id = $1::uuid AND users.id = $2 AND s.revoked_at IS NULL),"
-	" go AS (SELECT id, name, email FROM u"
+	"  FROM users JOIN u ON u.id = users.id),"
+	" go AS (SELECT id, name, email FROM me"
 	"  WHERE NOT verified AND recent < $6),"
 	ACCOUNT_MAIL_CTES("verify", "go", "$3", "$4", "$5") ","
 	" e AS ("
@@ -152,7 +152,7 @@ static const struct db_stmt resend = {
 	"   remote_addr, user_agent)"
 	"  SELECT 'verify_resend', id, $1::uuid, $7::bigint, $8, left($9, 512)"
 	"  FROM go)"
-	"SELECT verified, recent >= $6, wait FROM u",
+	"SELECT verified, recent >= $6, wait FROM me",
 	9
 };
 
