@@ -6,10 +6,11 @@
  * it (referential integrity, and the doctor's schedule stays true), while
  * everything personal goes: name, email (replaced by a placeholder, so the
  * address can register again), username, contact and ID fields, the
- * avatar, the password (an unusable hash), and the addresses, user agents
- * and identifiers in its sessions and audit events.  Every session ends
- * and its refresh tokens are deleted.  One `account_delete` event stays,
- * with the user id and nothing personal.
+ * avatar, the password (an unusable hash), its reset and verification
+ * tokens and unsent mails, and the addresses, user agents and identifiers
+ * in its sessions and audit events.  Every session ends and its refresh
+ * tokens are deleted.  One `account_delete` event stays, with the user id
+ * and nothing personal.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,8 +35,8 @@
  */
 static const struct db_stmt delete_account = {
 	"account_delete",
-	"WITH old AS (SELECT 'id:' || lower(email) AS key FROM users"
-	"  WHERE id = $2),"
+	"WITH old AS (SELECT 'id:' || lower(email) AS key, lower(email) AS"
+	"  addr FROM users WHERE id = $2),"
 	" u AS ("
 	"  UPDATE users SET name = 'Deleted user',"
 	"   email = 'deleted-' || users.id || '@deleted.invalid',"
@@ -48,6 +49,12 @@ static const struct db_stmt delete_account = {
 	"  AND users.password_hash = $3 AND users.role = 'patient'"
 	"  RETURNING users.id),"
 	" av AS (DELETE FROM avatars WHERE user_id IN (SELECT id FROM u)),"
+	/* Unused reset and verification tokens die with the account. */
+	" at AS (DELETE FROM account_tokens WHERE user_id IN (SELECT id FROM u)),"
+	/* Unsent mails hold the address, the name and a token. */
+	" mo AS (DELETE FROM mail_outbox WHERE sent_at IS NULL"
+	"  AND lower(to_addr) = (SELECT addr FROM old"
+	"   WHERE EXISTS (SELECT 1 FROM u))),"
 	" s AS ("
 	"  UPDATE sessions SET revoked_at = coalesce(revoked_at, now()),"
 	"   revoked_reason = coalesce(revoked_reason, 'account_delete'),"

@@ -12,8 +12,10 @@
 
 #include "api/handlers.h"
 #include "api/login.h"
+#include "api/recovery.h"
 #include "api/user.h"
 #include "app/app.h"
+#include "app/config.h"
 #include "auth/caller.h"
 #include "auth/password.h"
 #include "core/arena.h"
@@ -43,9 +45,11 @@ static const struct db_stmt insert_fdelux_user = {
 	" e AS ("
 	"  INSERT INTO auth_events (event, user_id, api_client_id, remote_addr,"
 	"   user_agent)"
-	"  SELECT 'register', id, $4, $5, left($6, 512) FROM u)"
+	"  SELECT 'register', id, $4, $5, left($6, 512) FROM u),"
+	/* The verification mail, queued with the account or not at all. */
+	ACCOUNT_MAIL_CTES("verify", "u", "$7", "$8", "$9")
 	"SELECT id, name, email FROM u",
-	6
+	9
 };
 
 static bool
@@ -105,8 +109,9 @@ void
 handle_fdelux_register(struct request *req, struct response *resp)
 {
 	struct field_errors fe;
-	const char *name = NULL, *email, *pw, *params[6];
+	const char *name = NULL, *email, *pw, *params[9];
 	char hash[PASSWORD_HASH_MAX], client[AUTH_CLIENT_TEXT_SIZE];
+	struct account_mail mail;
 	struct auth_caller caller;
 	size_t pw_len = 0;
 	struct json_writer *w;
@@ -149,6 +154,13 @@ handle_fdelux_register(struct request *req, struct response *resp)
 	params[2] = hash;
 	request_caller(req, &caller);
 	auth_caller_params(&caller, client, params + 3);
+	if (!account_mail_prepare(req, &mail, req->app->cfg->verify_token_ttl)) {
+		respond_register_failure(resp);
+		return;
+	}
+	params[6] = mail.hash;
+	params[7] = mail.ttl;
+	params[8] = mail.token;
 	res = db_exec(req->app->db, req->arena, &insert_fdelux_user, params,
 	    &st);
 	if (res == NULL) {

@@ -39,6 +39,11 @@ void	handle_account_delete(struct request *, struct response *);
 void	handle_sessions_list(struct request *, struct response *);
 void	handle_session_revoke(struct request *, struct response *);
 void	handle_sessions_revoke_others(struct request *, struct response *);
+/* recovery.c */
+void	handle_password_forgot(struct request *, struct response *);
+void	handle_password_reset(struct request *, struct response *);
+void	handle_email_verify(struct request *, struct response *);
+void	handle_email_verify_resend(struct request *, struct response *);
 
 /* ---- catalog (issue 4) ---- */
 /* doctor.c */

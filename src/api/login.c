@@ -34,7 +34,7 @@
  * the key stays locked (NULL when not locked).
  */
 #define LOOKUP_SQL(where) \
-	"SELECT " USER_COLUMNS_OF(u) ", lf.failures," \
+	"SELECT u.*, lf.failures," \
 	" CASE WHEN lf.locked_until > now() THEN" \
 	"  ceil(extract(epoch FROM lf.locked_until - now()))::bigint END" \
 	" FROM (SELECT 1) one" \
@@ -181,6 +181,15 @@ login_run(struct request *req, struct response *resp, enum login_route route,
 	    strcmp(found->role, "patient") != 0)) {
 		response_error(resp, 403, "This account cannot log in here.",
 		    "Only patient accounts can log in to the patient app.");
+		return;
+	}
+
+	/* After the password check, so it tells nothing about a guess. */
+	if (req->app->cfg->require_verified_email &&
+	    found->email_verified_at == NULL) {
+		response_error(resp, 403, "Email not verified.",
+		    "Please confirm your email address with the link we sent "
+		    "you, then log in again.");
 		return;
 	}
 

@@ -12,8 +12,10 @@
 
 #include "api/handlers.h"
 #include "api/login.h"
+#include "api/recovery.h"
 #include "api/user.h"
 #include "app/app.h"
+#include "app/config.h"
 #include "auth/caller.h"
 #include "auth/password.h"
 #include "core/arena.h"
@@ -33,7 +35,10 @@ static const struct db_stmt identity_taken = {
 	2
 };
 
-/* ON CONFLICT without a target: either unique index (email, username). */
+/*
+ * ON CONFLICT without a target: either unique index (email, username).
+ * The verification mail is queued with the account, or neither is.
+ */
 static const struct db_stmt insert_patient = {
 	"insert_patient",
 	"WITH u AS ("
@@ -45,9 +50,10 @@ static const struct db_stmt insert_patient = {
 	" e AS ("
 	"  INSERT INTO auth_events (event, user_id, api_client_id, remote_addr,"
 	"   user_agent)"
-	"  SELECT 'register', id, $6, $7, left($8, 512) FROM u)"
+	"  SELECT 'register', id, $6, $7, left($8, 512) FROM u),"
+	ACCOUNT_MAIL_CTES("verify", "u", "$9", "$10", "$11")
 	"SELECT * FROM u",
-	8
+	11
 };
 
 static const struct db_stmt username_available = {
@@ -138,8 +144,9 @@ handle_patient_register(struct request *req, struct response *resp)
 {
 	struct field_errors fe;
 	const char *name = NULL, *address = NULL, *username, *email, *pw;
-	const char *params[8];
+	const char *params[11];
 	char hash[PASSWORD_HASH_MAX], client[AUTH_CLIENT_TEXT_SIZE];
+	struct account_mail mail;
 	struct auth_caller caller;
 	size_t pw_len = 0;
 	struct user_row user;
@@ -177,6 +184,13 @@ handle_patient_register(struct request *req, struct response *resp)
 	params[4] = hash;
 	request_caller(req, &caller);
 	auth_caller_params(&caller, client, params + 5);
+	if (!account_mail_prepare(req, &mail, req->app->cfg->verify_token_ttl)) {
+		response_internal_error(resp);
+		return;
+	}
+	params[8] = mail.hash;
+	params[9] = mail.ttl;
+	params[10] = mail.token;
 	res = db_exec(req->app->db, req->arena, &insert_patient, params, &st);
 	if (res == NULL) {
 		response_db_failure(resp, st);

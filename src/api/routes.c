@@ -72,6 +72,16 @@ const struct route api_routes[] = {
 	    ROUTE_FDELUX | ROUTE_JSON_BODY, NULL, NULL),
 	ROUTE("/api/sessions/{}/revoke", METHOD_POST, handle_session_revoke,
 	    ROUTE_FDELUX | ROUTE_JSON_BODY, NULL, NULL),
+	/* No token: the mailed one.  reset hashes: the auth pool. */
+	ROUTE("/api/password/forgot", METHOD_POST, handle_password_forgot,
+	    ROUTE_FDELUX | BODY, NULL, NULL),
+	ROUTE("/api/password/reset", METHOD_POST, handle_password_reset,
+	    ROUTE_FDELUX | BODY, NULL, NULL),
+	ROUTE("/api/email/verify", METHOD_POST, handle_email_verify,
+	    ROUTE_FDELUX | BODY, NULL, NULL),
+	ROUTE("/api/email/verify/resend", METHOD_POST,
+	    handle_email_verify_resend, ROUTE_FDELUX | ROUTE_JSON_BODY, NULL,
+	    NULL),
 
 	/* ---- catalog ---- */
 	/*

@@ -35,6 +35,7 @@ user_row_read(const PGresult *res, int row, struct user_row *u)
 	u->id_number = db_value(res, row, 11);
 	u->password_hash = db_value(res, row, 12);
 	u->avatar_sha256 = db_value(res, row, 13);
+	u->email_verified_at = db_value(res, row, 14);
 }
 
 const char *
@@ -66,6 +67,7 @@ write_user_common(struct request *req, struct json_writer *w,
 	json_w_kv_string(w, "address", u->address);
 	json_w_kv_string(w, "postal_code", u->postal_code);
 	json_w_kv_string(w, "photo_url", user_photo_url(req, u));
+	json_w_kv_string(w, "email_verified_at", u->email_verified_at);
 }
 
 void

@@ -26,9 +26,10 @@ struct request;
 	#t ".id, " #t ".name, " #t ".email, " #t ".username, " #t ".role, " \
 	#t ".phone_number, " #t ".city, " #t ".address, " #t ".postal_code, " \
 	#t ".gender, " #t ".id_type, " #t ".id_number, " #t ".password_hash, " \
-	#t ".avatar_sha256"
+	#t ".avatar_sha256, to_char(" #t ".email_verified_at AT TIME ZONE " \
+	"'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS email_verified_at"
 #define USER_COLUMNS	USER_COLUMNS_OF(users)
-#define USER_COLUMN_COUNT	14
+#define USER_COLUMN_COUNT	15
 
 struct user_row {
 	int64_t		 id;
@@ -36,6 +37,7 @@ struct user_row {
 	const char	*city, *address, *postal_code, *gender, *id_type;
 	const char	*id_number, *password_hash;
 	const char	*avatar_sha256;	/* hex, NULL without an avatar */
+	const char	*email_verified_at;	/* ISO 8601 UTC, or NULL */
 };
 
 void	user_row_read(const PGresult *, int row, struct user_row *);
@@ -45,7 +47,7 @@ void	user_row_read(const PGresult *, int row, struct user_row *);
  */
 const char *user_photo_url(struct request *, const struct user_row *);
 /* The fdelux user: id, name, email, phone_number, city, address,
- * postal_code, photo_url (docs/API.md §2). */
+ * postal_code, photo_url, email_verified_at (docs/API.md §2). */
 void	user_write_fdelux(struct request *, struct json_writer *,
 	    const struct user_row *);
 /* The Cexup user: the fdelux user plus username, role, gender, id_type,

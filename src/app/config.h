@@ -78,6 +78,11 @@ struct config {
 	int		cancel_notice_minutes;	/* later: cancel is 409 */
 
 	struct lockout_params lockout;		/* lockout_* */
+	int		require_verified_email;	/* 1: unverified login 403 */
+	long		reset_token_ttl;	/* seconds */
+	long		verify_token_ttl;	/* seconds */
+	int		account_mails_per_hour;	/* per account and purpose */
+	int		forgot_floor_ms;	/* forgot answers no sooner */
 
 	int		log_level;		/* LOG_ERR .. LOG_DEBUG */
 	char		metrics_allow[512];	/* who may GET /api/metrics */

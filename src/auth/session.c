@@ -177,12 +177,23 @@ session_token_plausible(const char *s)
 	return i == want;
 }
 
+bool
+session_token_hash(const char *presented, char *hash_text)
+{
+	unsigned char digest[SHA256_DIGEST_LENGTH];
+
+	if (!session_token_plausible(presented))
+		return false;
+	SHA256((const unsigned char *)presented, strlen(presented), digest);
+	db_bytea_text(digest, sizeof(digest), hash_text);
+	return true;
+}
+
 enum db_status
 session_refresh(const struct auth_caller *c, const struct token_ring *ring,
     const struct session_params *sp, const char *presented,
     struct issued_tokens *out, enum refresh_result *result, int64_t *user_id)
 {
-	unsigned char digest[SHA256_DIGEST_LENGTH];
 	char old_hash[SESSION_HASH_TEXT_SIZE];
 	char new_hash[SESSION_HASH_TEXT_SIZE];
 	char window[24], ttl[24], client[AUTH_CLIENT_TEXT_SIZE];
@@ -194,10 +205,8 @@ session_refresh(const struct auth_caller *c, const struct token_ring *ring,
 	memset(out, 0, sizeof(*out));
 	*result = REFRESH_INVALID;
 	*user_id = 0;
-	if (!session_token_plausible(presented))
+	if (!session_token_hash(presented, old_hash))
 		return DB_OK;
-	SHA256((const unsigned char *)presented, strlen(presented), digest);
-	db_bytea_text(digest, sizeof(digest), old_hash);
 	if ((out->refresh_token = session_new_refresh_token(c->arena,
 	    new_hash)) == NULL)
 		return DB_ERROR;

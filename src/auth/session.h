@@ -69,5 +69,12 @@ enum db_status	session_revoke(const struct auth_caller *,
 char		*session_new_refresh_token(struct arena *, char *hash_text);
 /* True if s has the shape of a token we issue (43 base64url characters). */
 bool		 session_token_plausible(const char *s);
+/*
+ * The stored form of a presented token (its SHA-256 as bytea text, into
+ * SESSION_HASH_TEXT_SIZE bytes); false, without hashing, when it does not
+ * have a token's shape.  Also the reset and verification tokens of
+ * account mails (api/recovery.c), which are made the same way.
+ */
+bool		 session_token_hash(const char *presented, char *hash_text);
 
 #endif

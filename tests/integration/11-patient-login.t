@@ -35,7 +35,8 @@ my $res = login(json => { email => 'budis', password => $password });
 my $data = $res->{json}{data};
 my $u = $data->{user};
 is_deeply([sort keys %$u], [sort qw(id name email phone_number city address
-    postal_code photo_url username role gender id_type id_number)],
+    postal_code photo_url email_verified_at username role gender id_type
+    id_number)],
     'data.user is the fdelux user plus username, role, gender, id_type, '
     . 'id_number');
 is($u->{id}, $user->{id}, 'user.id');

@@ -72,6 +72,22 @@ my $pc_tok = $t->login_patient($pc_user->{username}, $PW)->{token}{access_token}
 my $del_tok = $t->login_patient($del_user->{username},
     $PW)->{token}{access_token};
 
+# Issue 13 recovery: an account whose reset and verification tokens are
+# made here as the routes store them (SHA-256 of the text).  The sweep's
+# requests carry a live token that they never spend (every case is a field
+# error); each control gets a fresh one, made before its snapshot.
+my ($rs_user) = $t->register_patient(password => $PW);
+sub account_token {
+	my ($purpose) = @_;
+	my $tok = CexupTest::b64url_encode(join '', map { chr int rand 256 }
+	    1 .. 32);
+	$t->psql("INSERT INTO account_tokens (user_id, purpose, token_sha256, "
+	    . "expires_at) VALUES ($rs_user->{id}, '$purpose', "
+	    . "sha256('$tok'::bytea), now() + interval '1 hour')");
+	return $tok;
+}
+my %LIVE_TOKEN = map { ($_ => account_token($_)) } qw(reset verify);
+
 # A small catalog: one of each, a weekly schedule, a published article.
 $t->psql(<<'SQL');
 INSERT INTO specialities (slug, name) VALUES ('cardiology', 'Cardiology');
@@ -202,6 +218,23 @@ my %RECIPE = (
 		    new_password => $PW } },
 		headers => sub { +{ Authorization => "Bearer $pc_tok" } },
 		ok => [200, 'Password changed'], invalid => \@INVALID,
+		write => 1 },
+	'POST /api/password/forgot' => {
+		valid => sub { +{ email => $fd_email } },
+		ok => [200, 'If an account with this email exists, a password '
+		    . 'reset link has been sent to it.'], invalid => \@INVALID,
+		write => 1 },
+	'POST /api/password/reset' => {
+		valid => sub { +{ token => $LIVE_TOKEN{reset},
+		    password => $PW } },
+		control => sub { +{ token => account_token('reset'),
+		    password => $PW } },
+		ok => [200, 'Password reset'], invalid => \@INVALID,
+		write => 1 },
+	'POST /api/email/verify' => {
+		valid => sub { +{ token => $LIVE_TOKEN{verify} } },
+		control => sub { +{ token => account_token('verify') } },
+		ok => [200, 'Email verified'], invalid => \@INVALID,
 		write => 1 },
 	'POST /api/account/delete' => {
 		valid => sub { +{ password => $PW } },

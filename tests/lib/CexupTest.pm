@@ -90,6 +90,8 @@ my @LIVE;
 #				leave the key out, the server default applies)
 #   env => { NAME => value }	extra environment for the server
 #   auth_rate => '1000r/s'	rate of nginx's login/register limit
+#   recovery_rate => '1000r/s'	rate of nginx's recovery limit (forgot, reset,
+#				verify, resend; default: auth_rate)
 #   conn_per_addr => 4096	nginx's per-address limit_conn ('shipped': the
 #				value in nginx/cexup-api.conf)
 #   worker_connections => N	nginx's events{} sizing (default 4096, the
@@ -660,6 +662,11 @@ sub nginx_conf_text {
 		  "error_log $tmp/nginx-error.log" ],
 		[ qr{^(\s*)limit_conn\s+cexup_addr\s+\d+;}m,
 		  "limit_conn cexup_addr $conn_per_addr;" ],
+		# Account recovery: its own option, so that a test can measure
+		# the limit without slowing the logins it also makes.
+		[ qr{^(\s*)limit_req_zone\s+\$binary_remote_addr\s+zone=cexup_recovery:10m\s+rate=\S+;}m,
+		  "limit_req_zone \$binary_remote_addr zone=cexup_recovery:10m rate="
+		  . ($self->{opt}{recovery_rate} // $rate) . ';' ],
 		map { [ qr{^(\s*)limit_req_zone\s+\$binary_remote_addr\s+zone=cexup_$_:10m\s+rate=\S+;}m,
 		  "limit_req_zone \$binary_remote_addr zone=cexup_$_:10m rate=$rate;" ] }
 		    qw(login register checkid),
