@@ -131,11 +131,17 @@ sleep 1.5;	# the queue builds up
 my @loaded = catalog_times(100);
 @rows = $done->();
 my $loaded = p99(@loaded);
+# The unloaded p99 again once the flood is over: on a shared machine the
+# larger of the two is the baseline (as in 37-slow-clients.t).
+my $unloaded_before = $unloaded;
+my $unloaded_after = p99(catalog_times(100));
+$unloaded = $unloaded_after if $unloaded_after > $unloaded;
 my %by;
 $by{$_->[0]}++ for @rows;
 diag(sprintf '64 clients, hash_wait_ms 300: %s; catalog p99 %.1f ms '
-    . 'unloaded, %.1f ms during the flood', summary(@rows),
-    $unloaded * 1000, $loaded * 1000);
+    . 'unloaded (%.1f before, %.1f after), %.1f ms during the flood',
+    summary(@rows), $unloaded * 1000, $unloaded_before * 1000,
+    $unloaded_after * 1000, $loaded * 1000);
 cmp_ok($by{503} // 0, '>', 0, 'the flood exceeds the wait: some 503s');
 cmp_ok($by{200} // 0, '>', 0, 'and logins still succeed');
 is(scalar(grep { $_->[0] != 200 && $_->[0] != 503 } @rows), 0,
