@@ -66,6 +66,23 @@ copy_source "$work/src"
 export CEXUP_CHECKOUT="$SRC"
 
 passed=0 failed=0 skipped=0
+# record_failures NAME BUILD_DIR: each failed test's FAIL lines and the end
+# of its log (diag included) go to $work/failures, printed again just
+# before the summary so that they survive a reader who keeps only the tail.
+record_failures() {
+	local name=$1 dir=$2 trs log
+	for trs in "$dir"/tests/*/*.trs; do
+		[ -e "$trs" ] || continue
+		grep -qE '^:test-result: (FAIL|ERROR|XPASS)' "$trs" || continue
+		log=${trs%.trs}.log
+		{
+			echo "---- $name: ${log#"$dir"/}"
+			grep -a -E '^(not ok|# )' "$log" | grep -av '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):' | head -40
+			echo "     (last lines)"
+			tail -n 15 "$log" | cut -c1-300
+		} >>"$work/failures"
+	done
+}
 # run_suite NAME BUILD_DIR: make check, then count results from the .trs files.
 run_suite() {
 	local name=$1 dir=$2 rc=0 p f s
@@ -73,14 +90,17 @@ run_suite() {
 	# PIPESTATUS must be read right after the pipeline: `|| true` would
 	# replace it with true's status.
 	set +e
+	# -a: a test's output may hold binary bytes, and grep would then
+	# print "binary file matches" instead of the FAIL lines after them.
 	(cd "$dir" && make -s check -j1 VERBOSE=1 2>&1) | tee "$work/$name.out" |
-	    grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP|# )'
+	    grep -a -E '^(PASS|FAIL|ERROR|XPASS|SKIP|# )'
 	rc=${PIPESTATUS[0]}
 	set -e
 	p=$(cat "$dir"/tests/*/*.trs 2>/dev/null | grep -c '^:test-result: PASS' || true)
 	f=$(cat "$dir"/tests/*/*.trs 2>/dev/null | grep -cE '^:test-result: (FAIL|ERROR|XPASS)' || true)
 	s=$(cat "$dir"/tests/*/*.trs 2>/dev/null | grep -c '^:test-result: SKIP' || true)
 	say "$name: $p passed, $f failed, $s skipped (make check exit $rc)"
+	record_failures "$name" "$dir"
 	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 	[ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
 }
@@ -111,5 +131,10 @@ if [ "$fuzz" = 1 ]; then
 fi
 
 echo
+if [ -s "$work/failures" ]; then
+	echo "==> failed tests, with their diagnostics:"
+	cat "$work/failures"
+	echo
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -2,9 +2,10 @@
 # stop still get their answers, then the master exits 0 (README, "Command line").
 #
 # Three logins go to three idle auth workers at once.  Argon2 is made slow for
-# this test (~0.4 s a verification) and there are two hash slots, so the
-# third waits for the first two and they all finish after ~0.9 s: SIGTERM
-# sent 0.3 s after they start lands while all three are in flight.
+# this test (~0.7 s a verification) and there are two hash slots, so the
+# third waits for the first two and they all finish after ~1.4 s.  SIGTERM
+# is sent as soon as the scoreboard shows all three auth workers busy (a
+# fixed pause was too short for forked clients on a loaded host).
 use strict;
 use warnings;
 use Test::More;
@@ -15,7 +16,7 @@ use CexupTest qw(json_decode);
 # in flight (a fourth would wait in the backlog, which a drain without
 # socket activation closes).
 my $t = CexupTest->new(config => { auth_workers => 3, hash_slots => 2,
-    hash_wait_ms => 5000, argon2_iterations => 32, drain_timeout => 10 });
+    hash_wait_ms => 5000, argon2_iterations => 64, drain_timeout => 10 });
 my ($email, $password, $res) = $t->register_user;
 is($res->{status}, 201, 'registered a user');
 
@@ -36,7 +37,12 @@ for my $i (1 .. 3) {
 }
 close $w;
 # Let the three requests reach the workers, then stop the server.
-sleep 0.3;
+my $busy = $t->wait_until(10, sub {
+	my $res = $t->request('GET', '/api/metrics');
+	my ($n) = ($res->{body} // '') =~
+	    /^cexup_workers_busy\{pool="auth"\} (\d+)$/m;
+	($n // 0) == 3 });
+ok($busy, 'all three logins reached an auth worker');
 my $sent = time;
 ok($t->signal_master('TERM'), 'SIGTERM while three logins are in flight');
 my @lines = <$r>;
