@@ -39,6 +39,16 @@
 	"  AND t.purpose = '" purpose "'" \
 	"  AND t.created_at > now() - interval '1 hour')"
 
+/* Whether $1 is the hash of a live token made for purpose. */
+#define LIVE_TOKEN(purpose) \
+	"token_sha256 = $1::bytea AND purpose = '" purpose "'" \
+	" AND used_at IS NULL AND expires_at > now()"
+
+/* Spends the live token $1 (compare-and-set: of two uses, one wins). */
+#define SPEND_TOKEN_CTE(purpose) \
+	"t AS (UPDATE account_tokens SET used_at = now()" \
+	"  WHERE " LIVE_TOKEN(purpose) " RETURNING user_id)"
+
 /*
  * $1 email, $2..$4 the mail (hash, ttl, raw), $5 the cap, $6..$8 the
  * caller.  A deleted account ('!' hash, placeholder address) is no
@@ -70,22 +80,17 @@ static const struct db_stmt forgot = {
 /* A live reset token's user, before paying for the new password's hash. */
 static const struct db_stmt reset_lookup = {
 	"password_reset_lookup",
-	"SELECT user_id FROM account_tokens WHERE token_sha256 = $1::bytea"
-	" AND purpose = 'reset' AND used_at IS NULL AND expires_at > now()",
+	"SELECT user_id FROM account_tokens WHERE " LIVE_TOKEN("reset"),
 	1
 };
 
 /*
- * Spends the token (compare-and-set: two resets with one token, one
- * wins), sets the password, ends every session, clears the lockout
+ * Spends the token, sets the password, ends every session, clears the lockout
  * counter, audits.  Following the mailed link proves the address too.
  */
 static const struct db_stmt reset = {
 	"password_reset",
-	"WITH t AS ("
-	"  UPDATE account_tokens SET used_at = now()"
-	"  WHERE token_sha256 = $1::bytea AND purpose = 'reset'"
-	"  AND used_at IS NULL AND expires_at > now() RETURNING user_id),"
+	"WITH " SPEND_TOKEN_CTE("reset") ","
 	" u AS ("
 	"  UPDATE users SET password_hash = $2,"
 	"   email_verified_at = coalesce(email_verified_at, now()),"
@@ -109,10 +114,7 @@ static const struct db_stmt reset = {
 
 static const struct db_stmt verify = {
 	"email_verify",
-	"WITH t AS ("
-	"  UPDATE account_tokens SET used_at = now()"
-	"  WHERE token_sha256 = $1::bytea AND purpose = 'verify'"
-	"  AND used_at IS NULL AND expires_at > now() RETURNING user_id),"
+	"WITH " SPEND_TOKEN_CTE("verify") ","
 	" u AS ("
 	"  UPDATE users SET email_verified_at = coalesce(email_verified_at,"
 	"   now())"
@@ -194,6 +196,30 @@ respond_bad_token(struct response *resp)
 	    "request a new one.");
 }
 
+/*
+ * Runs a statement whose $1 is a token's hash and which returns no row
+ * when the token is not live; NULL after answering (a database failure,
+ * or the bad-token answer).
+ */
+static PGresult *
+exec_token_stmt(struct request *req, struct response *resp,
+    const struct db_stmt *stmt, const char **params)
+{
+	enum db_status st;
+	PGresult *res;
+
+	if ((res = db_exec(req->app->db, req->arena, stmt, params, &st)) ==
+	    NULL) {
+		response_db_failure(resp, st);
+		return NULL;
+	}
+	if (PQntuples(res) == 0) {
+		respond_bad_token(resp);
+		return NULL;
+	}
+	return res;
+}
+
 /* The required "token" field; NULL after adding an error. */
 static const char *
 read_token(struct request *req, struct field_errors *fe)
@@ -264,7 +290,6 @@ handle_password_reset(struct request *req, struct response *resp)
 	struct field_errors fe;
 	struct json_writer *w;
 	size_t pw_len = 0;
-	enum db_status st;
 	PGresult *res;
 
 	field_errors_init(&fe, req->arena);
@@ -282,15 +307,8 @@ handle_password_reset(struct request *req, struct response *resp)
 		return;
 	/* A dead token costs one indexed lookup, not an Argon2 hash. */
 	params[0] = token_hash;
-	if ((res = db_exec(req->app->db, req->arena, &reset_lookup, params,
-	    &st)) == NULL) {
-		response_db_failure(resp, st);
+	if (exec_token_stmt(req, resp, &reset_lookup, params) == NULL)
 		return;
-	}
-	if (PQntuples(res) == 0) {
-		respond_bad_token(resp);
-		return;
-	}
 	if (password_hash_guarded(&req->app->passwords,
 	    request_hash_wait_ms(req), pw, pw_len, hash) == -1) {
 		response_busy(resp);
@@ -299,16 +317,9 @@ handle_password_reset(struct request *req, struct response *resp)
 	params[1] = hash;
 	request_caller(req, &caller);
 	auth_caller_params(&caller, client, params + 2);
-	if ((res = db_exec(req->app->db, req->arena, &reset, params, &st)) ==
-	    NULL) {
-		response_db_failure(resp, st);
+	/* No row: spent by a concurrent reset (or expired) since the lookup. */
+	if ((res = exec_token_stmt(req, resp, &reset, params)) == NULL)
 		return;
-	}
-	/* Spent by a concurrent reset (or expired) since the lookup. */
-	if (PQntuples(res) == 0) {
-		respond_bad_token(resp);
-		return;
-	}
 	req->user_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	w = envelope_begin(resp, "Password reset");
 	json_w_object_open(w);
@@ -328,7 +339,6 @@ handle_email_verify(struct request *req, struct response *resp)
 	struct auth_caller caller;
 	struct field_errors fe;
 	struct json_writer *w;
-	enum db_status st;
 	PGresult *res;
 
 	field_errors_init(&fe, req->arena);
@@ -343,15 +353,8 @@ handle_email_verify(struct request *req, struct response *resp)
 	params[0] = token_hash;
 	request_caller(req, &caller);
 	auth_caller_params(&caller, client, params + 1);
-	if ((res = db_exec(req->app->db, req->arena, &verify, params, &st)) ==
-	    NULL) {
-		response_db_failure(resp, st);
+	if ((res = exec_token_stmt(req, resp, &verify, params)) == NULL)
 		return;
-	}
-	if (PQntuples(res) == 0) {
-		respond_bad_token(resp);
-		return;
-	}
 	req->user_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	w = envelope_begin(resp, "Email verified");
 	json_w_object_open(w);
