@@ -6,6 +6,10 @@
 #   static    nginx serving a file with the bytes of a doctor-list page
 #   health    GET /api/health: one FastCGI round trip, no database (the
 #             server's own floor)
+#   floor     the warm scenario's requests answered by bench/fcgi_floor.c
+#             (as many libfcgi processes as api workers, the page's bytes,
+#             nothing else) through the same nginx: the FastCGI floor for
+#             this request and answer size
 #   warm      POST /api/doctor, random pages 1..200 and speciality filters,
 #             pre-warmed: cache hits
 #   mixed     90 % of the warm set, 10 % from the miss set
@@ -34,6 +38,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/../tests/lib", "$FindBin::Bin/lib";
 use File::Temp qw(tempdir);
+use POSIX ();
 use Time::HiRes qw(time);
 use CexupTest;
 use ProcCpu;
@@ -53,6 +58,11 @@ my $static_dir = tempdir('cexup-bench-static-XXXXXX', TMPDIR => 1,
     CLEANUP => 1);
 chmod 0755, $static_dir;
 my $static = "$static_dir/doctor-page.json";
+# The floor responder, built here from bench/fcgi_floor.c.
+my $floor_bin = "$static_dir/fcgi_floor";
+system('cc', '-O2', '-o', $floor_bin, "$FindBin::Bin/fcgi_floor.c",
+    '-lfcgi') == 0 or die "bench: building fcgi_floor failed\n";
+my $floor_sock = "$static_dir/floor.sock";
 my $t = CexupTest->new(tap => 0,
     config => { workers => $ENV{WORKERS} // 2 * $cores, max_requests => 0,
 	hash_slots => 1, api_key_cache_seconds => 600,
@@ -63,6 +73,9 @@ my $t = CexupTest->new(tap => 0,
 	my $n = $text =~ s{^(\s*)location / \{}{$1# bench/catalog_cache.pl: the ceiling
 $1location = /bench/doctor-page.json {
 $1	alias $static;
+$1}
+$1location = /bench/fcgi-floor {
+$1	fastcgi_pass unix:$floor_sock;
 $1}
 $1location / \{}m;
 	die "bench: no 'location / {' in the server block\n" unless $n == 1;
@@ -100,6 +113,17 @@ chmod 0644, $static;
 my $check = $t->request('GET', '/bench/doctor-page.json');
 die "bench: static file not served\n"
     unless $check->{status} == 200 && $check->{body} eq $page->{body};
+# The floor: started once the page exists, ended with the run.
+my $floor_pid = fork // die "bench: fork: $!\n";
+if ($floor_pid == 0) {
+	POSIX::setpgid(0, 0);
+	exec $floor_bin, $floor_sock, $static, $t->config_value('workers');
+	die "bench: exec $floor_bin: $!\n";
+}
+END { kill 'TERM', -$floor_pid if $floor_pid; }
+$t->wait_until(10, sub { $t->request('POST', '/bench/fcgi-floor',
+    json => { data => 10, page => 100 })->{body} eq $page->{body} })
+    or die "bench: the FastCGI floor does not answer the page's bytes\n";
 my $health = $t->request('GET', '/api/health');
 die "bench: health: $health->{status}\n" unless $health->{status} == 200;
 
@@ -111,7 +135,8 @@ sub postmaster_pid {
 }
 my %groups = (
 	nginx => sub { ProcCpu::tree($t->{nginx_pid}) },
-	workers => sub { ProcCpu::tree($t->master_pid) },
+	# The floor's processes count as workers (the two never run at once).
+	workers => sub { ProcCpu::tree($t->master_pid, $floor_pid) },
 	postgres => sub { ProcCpu::tree(postmaster_pid()) },
 );
 
@@ -169,10 +194,11 @@ sub set_cache {
 	    or die "bench: not ready after the reload\n";
 }
 
-my @order = qw(static health warm mixed miss update cold cold-miss);
+my @order = qw(static health floor warm mixed miss update cold cold-miss);
 my %label = (
 	static => 'nginx static file (same bytes)',
 	health => 'GET /api/health (FastCGI floor)',
+	floor => 'FastCGI floor, same requests and bytes (fcgi_floor.c)',
 	warm => 'doctor list, warm cache',
 	mixed => 'doctor list, 90 % warm / 10 % miss set',
 	miss => 'doctor list, miss set, cache on',
@@ -201,6 +227,8 @@ for my $round (1 .. $rounds) {
 		push @results, \%r;
 		next;
 	}
+	$r{floor} = scenario('catalog_cache.lua', '/bench/fcgi-floor',
+	    CACHE_MISS => 0, BENCH_PATH => '/bench/fcgi-floor');
 	# Pre-warm every worker with the whole warm set: a long warm-up.
 	wrk('catalog_cache.lua', '/api/doctor', 5, CACHE_MISS => 0);
 	$r{warm} = scenario('catalog_cache.lua', '/api/doctor',
@@ -256,13 +284,15 @@ sub ms {
 	    ? $1 * { us => 0.001, ms => 1, s => 1000 }->{$2} : undef;
 }
 exit 0 if $no_cache;
-print "\n| round | warm / health (>= 90 %) | warm p99 / p50 (<= 3) "
+print "\n| round | warm / health (>= 90 %) | warm / floor, same bytes "
+    . "| warm p99 / p50 (<= 3) "
     . "| miss, cache on / off (>= ~100 %) | update / static (>= 16 %) |\n";
-print "|---|---|---|---|---|\n";
+print "|---|---|---|---|---|---|\n";
 for my $i (0 .. $#results) {
 	my $r = $results[$i];
-	printf "| %d | %.1f %% | %.2f | %.1f %% | %.1f %% |\n", $i + 1,
+	printf "| %d | %.1f %% | %.1f %% | %.2f | %.1f %% | %.1f %% |\n", $i + 1,
 	    100 * $r->{warm}{rps} / $r->{health}{rps},
+	    100 * $r->{warm}{rps} / $r->{floor}{rps},
 	    ms($r->{warm}{p99}) / ms($r->{warm}{p50}),
 	    100 * $r->{miss}{rps} / $r->{'cold-miss'}{rps},
 	    100 * $r->{update}{rps} / $r->{static}{rps};

@@ -6,8 +6,11 @@
 --     page size of 6..15 (36,000 keys): a worker seldom sees one twice
 --     before the LRU drops it.
 -- CACHE_MISS: percentage of requests drawn from the miss set (0 = all
--- warm, 100 = all misses).  CEXUP_KEY: the API key.
+-- warm, 100 = all misses).  CEXUP_KEY: the API key.  BENCH_PATH: where
+-- to send them (default /api/doctor; the FastCGI floor takes the same
+-- requests).
 local key = os.getenv("CEXUP_KEY")
+local path = os.getenv("BENCH_PATH") or "/api/doctor"
 local miss = tonumber(os.getenv("CACHE_MISS") or "0")
 
 function init(args)
@@ -39,7 +42,7 @@ function request()
 	else
 		body = warm_body()
 	end
-	return wrk.format("POST", "/api/doctor", {
+	return wrk.format("POST", path, {
 		["Content-Type"] = "application/json",
 		["x-api-key"] = key }, body)
 end
