@@ -6,7 +6,6 @@
  * SHA-256 is the ETag and versions photo_url, so the image can be cached
  * for a long time: a new image has a new URL.
  */
-#include <openssl/sha.h>
 
 #include <inttypes.h>
 #include <stdbool.h>
@@ -23,6 +22,7 @@
 #include "core/arena.h"
 #include "core/base64.h"
 #include "core/db.h"
+#include "core/digest.h"
 #include "core/json.h"
 #include "http/bearer.h"
 #include "http/param.h"
@@ -231,8 +231,8 @@ too_large:
 void
 handle_avatar_upload(struct request *req, struct response *resp)
 {
-	unsigned char digest[SHA256_DIGEST_LENGTH];
-	char hex[2 * SHA256_DIGEST_LENGTH + 1];
+	unsigned char digest[DIGEST_SHA256_LEN];
+	char hex[2 * DIGEST_SHA256_LEN + 1];
 	const char *params[5];
 	int lengths[5] = { 0 }, formats[5] = { 0 };
 	struct avatar_upload up;
@@ -252,7 +252,7 @@ handle_avatar_upload(struct request *req, struct response *resp)
 		return;
 	}
 
-	SHA256(up.bytes, up.len, digest);
+	digest_sha256(up.bytes, up.len, digest);
 	for (i = 0; i < sizeof(digest); i++)
 		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
 	params[2] = (const char *)up.bytes;

@@ -2,7 +2,6 @@
  * apikey.c - look an API key up by its SHA-256.
  */
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
 
 #include <stdint.h>
 #include <time.h>
@@ -12,6 +11,7 @@
 
 #include "auth/apikey.h"
 #include "core/db.h"
+#include "core/digest.h"
 #include "core/util.h"
 
 static time_t
@@ -62,8 +62,8 @@ enum apikey_result
 apikey_check(struct db *db, struct arena *a, struct apikey_cache *cache,
     const char *key, int64_t *client_id)
 {
-	unsigned char digest[SHA256_DIGEST_LENGTH];
-	char hex[2 + SHA256_DIGEST_LENGTH * 2 + 1];
+	unsigned char digest[DIGEST_SHA256_LEN];
+	char hex[2 + DIGEST_SHA256_LEN * 2 + 1];
 	const struct apikey_cached *hit;
 	const char *params[1];
 	enum db_status st;
@@ -76,7 +76,7 @@ apikey_check(struct db *db, struct arena *a, struct apikey_cache *cache,
 	len = strlen(key);
 	if (len > APIKEY_MAX_LEN)
 		return APIKEY_INVALID;
-	SHA256((const unsigned char *)key, len, digest);
+	digest_sha256(key, len, digest);
 	now = monotonic_seconds();
 	if (cache->seconds > 0 &&
 	    (hit = apikey_cache_find(cache, digest, now)) != NULL) {

@@ -4,7 +4,6 @@
  */
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include "auth/token.h"
 #include "core/arena.h"
 #include "core/base64.h"
+#include "core/digest.h"
 #include "core/util.h"
 
 /* One round trip: session, first refresh token and the audit event. */
@@ -40,14 +40,14 @@ static const struct db_stmt open_session = {
 char *
 session_new_refresh_token(struct arena *a, char *hash_text)
 {
-	unsigned char raw[REFRESH_TOKEN_BYTES], digest[SHA256_DIGEST_LENGTH];
+	unsigned char raw[REFRESH_TOKEN_BYTES], digest[DIGEST_SHA256_LEN];
 	char *token = arena_alloc(a, BASE64URL_ENCODED_SIZE(sizeof(raw)));
 
 	if (RAND_bytes(raw, sizeof(raw)) != 1)
 		return NULL;
 	base64url_encode(raw, sizeof(raw), token);
 	OPENSSL_cleanse(raw, sizeof(raw));
-	SHA256((const unsigned char *)token, strlen(token), digest);
+	digest_sha256(token, strlen(token), digest);
 	db_bytea_text(digest, sizeof(digest), hash_text);
 	return token;
 }
@@ -180,11 +180,11 @@ session_token_plausible(const char *s)
 bool
 session_token_hash(const char *presented, char *hash_text)
 {
-	unsigned char digest[SHA256_DIGEST_LENGTH];
+	unsigned char digest[DIGEST_SHA256_LEN];
 
 	if (!session_token_plausible(presented))
 		return false;
-	SHA256((const unsigned char *)presented, strlen(presented), digest);
+	digest_sha256(presented, strlen(presented), digest);
 	db_bytea_text(digest, sizeof(digest), hash_text);
 	return true;
 }

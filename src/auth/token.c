@@ -11,15 +11,14 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "auth/token.h"
 #include "core/arena.h"
 #include "core/base64.h"
+#include "core/digest.h"
 #include "core/json.h"
 
-#define MAC_LEN		32	/* SHA-256 */
+#define MAC_LEN		DIGEST_SHA256_LEN
 #define IAT_LEEWAY	30	/* seconds of clock skew tolerated for iat */
 #define KEYFILE_MAX	(64 * 1024)
 
@@ -203,14 +202,7 @@ static void
 hmac256(const struct token_key *k, const char *data, size_t len,
     unsigned char mac[MAC_LEN])
 {
-	unsigned int	 maclen = MAC_LEN;
-
-	if (HMAC(EVP_sha256(), k->secret, (int)k->secret_len,
-	    (const unsigned char *)data, len, mac, &maclen) == NULL ||
-	    maclen != MAC_LEN) {
-		fprintf(stderr, "cexup-api: HMAC-SHA256 failed\n");
-		abort();
-	}
+	digest_hmac_sha256(k->secret, k->secret_len, data, len, mac);
 }
 
 char *

@@ -7,7 +7,6 @@
  */
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "core/arena.h"
 #include "core/base64.h"
 #include "core/db.h"
+#include "core/digest.h"
 #include "core/util.h"
 #include "core/validate.h"
 
@@ -85,9 +85,9 @@ report_db_error(const char *what, enum db_status st)
 static int
 create_key(struct db *db, struct arena *a, const char *name)
 {
-	unsigned char raw[KEY_BYTES], digest[SHA256_DIGEST_LENGTH];
+	unsigned char raw[KEY_BYTES], digest[DIGEST_SHA256_LEN];
 	char key[BASE64URL_ENCODED_SIZE(KEY_BYTES)];
-	char hash_text[2 * SHA256_DIGEST_LENGTH + 3];
+	char hash_text[2 * DIGEST_SHA256_LEN + 3];
 	const char *params[2];
 	enum db_status st;
 	PGresult *res;
@@ -103,7 +103,7 @@ create_key(struct db *db, struct arena *a, const char *name)
 	}
 	base64url_encode(raw, sizeof(raw), key);
 	OPENSSL_cleanse(raw, sizeof(raw));
-	SHA256((const unsigned char *)key, strlen(key), digest);
+	digest_sha256(key, strlen(key), digest);
 	db_bytea_text(digest, sizeof(digest), hash_text);
 	params[0] = name;
 	params[1] = hash_text;
