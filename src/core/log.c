@@ -19,6 +19,9 @@ static const char	*log_role = "main";
 static int		 log_level = LOG_INFO;
 static int		 log_prefix_priority;
 
+/* A message longer than this is cut (the prefix comes on top). */
+#define LOG_MESSAGE_MAX	2048
+
 void
 log_init(const char *progname, int level)
 {
@@ -58,6 +61,45 @@ log_level_from_name(const char *name)
 	return -1;
 }
 
+/* All of buf to fd, through short writes and signals; errors are dropped. */
+static void
+write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, buf, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Adds at buf + *len what fmt makes, within size - 1 (room for '\n'). */
+static void
+append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*len >= size - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *len, size - 1 - *len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*len += (size_t)n < size - 1 - *len ? (size_t)n :
+		    size - 2 - *len;
+}
+
+/*
+ * The line is made in one buffer and leaves in one write(2): lines of
+ * several processes sharing stderr never interleave, and the request line
+ * every request logs costs one formatting pass, not two.
+ */
 static void
 log_vwrite(int priority, int with_errno, const char *fmt, va_list ap)
 {
@@ -67,24 +109,28 @@ log_vwrite(int priority, int with_errno, const char *fmt, va_list ap)
 		[LOG_WARNING] = "warn", [LOG_NOTICE] = "notice",
 		[LOG_INFO] = "info", [LOG_DEBUG] = "debug"
 	};
-	char msg[2048];
-	int saved_errno = errno;
-	size_t len;
+	char line[LOG_MESSAGE_MAX + 512];
+	int saved_errno = errno, n;
+	size_t len = 0, room;
 
 	if (priority > log_level)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	len = strlen(msg);
-	if (with_errno && len < sizeof(msg))
-		snprintf(msg + len, sizeof(msg) - len, ": %s",
-		    strerror(saved_errno));
 	if (log_prefix_priority)
-		fprintf(stderr, "<%d>%s[%ld] %s %s: %s\n", priority,
-		    log_progname, (long)getpid(), log_role,
-		    level_names[priority], msg);
-	else
-		fprintf(stderr, "%s[%ld] %s %s: %s\n", log_progname,
-		    (long)getpid(), log_role, level_names[priority], msg);
+		append(line, sizeof(line), &len, "<%d>", priority);
+	append(line, sizeof(line), &len, "%s[%ld] %s %s: ", log_progname,
+	    (long)getpid(), log_role, level_names[priority]);
+	/* The message itself stays within LOG_MESSAGE_MAX - 1 bytes. */
+	room = sizeof(line) - 1 - len;
+	if (room > LOG_MESSAGE_MAX)
+		room = LOG_MESSAGE_MAX;
+	n = vsnprintf(line + len, room, fmt, ap);
+	if (n > 0)
+		len += (size_t)n < room ? (size_t)n : room - 1;
+	if (with_errno)
+		append(line, sizeof(line), &len, ": %s",
+		    strerror(saved_errno));
+	line[len++] = '\n';
+	write_all(STDERR_FILENO, line, len);
 	errno = saved_errno;
 }
 
