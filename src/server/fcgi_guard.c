@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #define REC_HEADER	8
 #define REC_BEGIN	1
 #define REC_PARAMS	4
+#define REC_STDIN	5
 #define ROLE_RESPONDER	1
 #define NAP_MAX_MS	50
 
@@ -76,12 +78,16 @@ pairs_take(struct pairs *p, const unsigned char *b, size_t n)
 			}
 			break;
 		case PAIR_NAME:
-			/* "A=B" would read as param A to FCGX_GetParam. */
-			if (b[i] == '=' || b[i] == '\0')
+			/* "A=B" would read as param A to FCGX_GetParam.  The
+			 * part of the name in this chunk at once: memchr, not
+			 * a trip round the loop per byte. */
+			step = n - i < p->name_left ? n - i : p->name_left;
+			if (memchr(b + i, '=', step) != NULL ||
+			    memchr(b + i, '\0', step) != NULL)
 				return "'=' or NUL in a param name";
-			i++;
-			p->offset++;
-			if (--p->name_left == 0)
+			i += step;
+			p->offset += step;
+			if ((p->name_left -= step) == 0)
 				p->state = p->value_left > 0 ? PAIR_VALUE :
 				    PAIR_NAME_LEN;
 			break;
@@ -95,6 +101,35 @@ pairs_take(struct pairs *p, const unsigned char *b, size_t n)
 		}
 	}
 	return NULL;
+}
+
+/*
+ * Whether the STDIN records from pos on end (their empty record, padding
+ * included) within len bytes: then every read of the body finds its bytes
+ * already queued and cannot block.  Anything else there (another record
+ * type, a record cut off) says no.
+ */
+static bool
+stdin_ends_within(const unsigned char *buf, size_t len, size_t pos,
+    unsigned request_id)
+{
+	const unsigned char *h;
+	size_t content, padding;
+
+	while (len - pos >= REC_HEADER) {
+		h = buf + pos;
+		if (h[0] != 1 || h[1] != REC_STDIN ||
+		    ((unsigned)h[2] << 8 | h[3]) != request_id)
+			return false;
+		content = (size_t)h[4] << 8 | h[5];
+		padding = h[6];
+		if (len - pos - REC_HEADER < content + padding)
+			return false;
+		pos += REC_HEADER + content + padding;
+		if (content == 0)
+			return true;
+	}
+	return false;
 }
 
 static enum fcgi_guard_verdict
@@ -173,6 +208,8 @@ fcgi_guard_check(const unsigned char *buf, size_t len,
 				return verdict(r, FCGI_GUARD_INVALID,
 				    "param cut off by the end of the params");
 			r->length = pos;
+			r->input_complete = stdin_ends_within(buf, len, pos,
+			    request_id);
 			return verdict(r, FCGI_GUARD_COMPLETE, NULL);
 		}
 	}
@@ -184,6 +221,8 @@ static const char		peer_left[] = "closed by the peer";
 static unsigned char		head[FCGI_GUARD_MAX_HEAD];
 static struct timespec		deadline;
 static volatile sig_atomic_t	input_fd = -1;
+static bool			input_complete;	/* all of STDIN was peeked */
+static bool			timer_armed;
 
 /* Ends the input: a blocked read returns 0, and so does any later one. */
 static void
@@ -295,22 +334,57 @@ wait_for_head(int fd, struct fcgi_guard_result *r, size_t *seen)
 	}
 }
 
-int
-fcgi_guard_accept(FCGX_Request *fcgi, int listen_fd)
+/* Whether fd is a TCP socket (else a unix one), asked once per listener. */
+static bool
+listener_is_tcp(int listen_fd)
 {
-	struct fcgi_guard_result r;
-	size_t seen;
-	int fd = fcgi->ipcFd, one = 1, saved_listen, rc;
+	static int known_fd = -1;
+	static bool tcp;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
 
-	install_timer_handler();
-	input_fd = -1;
-	if (fd < 0) {
-		if ((fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC)) == -1)
-			return -errno;
+	if (known_fd != listen_fd) {
+		tcp = getsockname(listen_fd, (struct sockaddr *)&ss, &len) == 0
+		    && (ss.ss_family == AF_INET || ss.ss_family == AF_INET6);
+		known_fd = listen_fd;
+	}
+	return tcp;
+}
+
+int
+fcgi_guard_take(int listen_fd)
+{
+	static const struct timeval no_timeout;
+	int fd, one = 1;
+
+	if ((fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC)) == -1)
+		return -errno;
+	if (listener_is_tcp(listen_fd)) {
 		/* As libfcgi's accept does: responses go out at once. */
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof(one));
+		/*
+		 * A TCP socket inherits the listener's receive timeout
+		 * (listen.c), which would end a body read after a second;
+		 * the request's deadline is ours to keep.  Unix sockets
+		 * inherit nothing.
+		 */
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &no_timeout,
+		    sizeof(no_timeout));
 	}
+	return fd;
+}
+
+int
+fcgi_guard_accept(FCGX_Request *fcgi)
+{
+	struct fcgi_guard_result r;
+	size_t seen;
+	int fd = fcgi->ipcFd, saved_listen, rc;
+
+	install_timer_handler();
+	input_fd = -1;
+	input_complete = false;
 	set_deadline();
 	wait_for_head(fd, &r, &seen);
 	if (r.verdict != FCGI_GUARD_COMPLETE) {
@@ -338,7 +412,6 @@ fcgi_guard_accept(FCGX_Request *fcgi, int listen_fd)
 	 * the request, its retry accept()s on listen_sock: -1 makes that fail
 	 * instead of taking a connection nobody checked.
 	 */
-	fcgi->ipcFd = fd;
 	fcgi->keepConnection = 1;
 	saved_listen = fcgi->listen_sock;
 	fcgi->listen_sock = -1;
@@ -354,16 +427,22 @@ fcgi_guard_accept(FCGX_Request *fcgi, int listen_fd)
 		return -ECONNABORTED;
 	}
 	input_fd = fcgi->ipcFd;
+	input_complete = r.input_complete;
 	return 0;
 }
 
+/*
+ * The timer is armed only when a body read could block (the body was not
+ * all queued when the head was checked: for nginx, a body larger than the
+ * peek), and disarmed only when armed: two system calls fewer per read.
+ */
 void
 fcgi_guard_input_begin(void)
 {
 	struct itimerval t;
 	long left;
 
-	if (input_fd < 0)
+	if (input_fd < 0 || input_complete || timer_armed)
 		return;
 	if ((left = ms_left()) == 0) {
 		(void)shutdown(input_fd, SHUT_RD);
@@ -373,6 +452,7 @@ fcgi_guard_input_begin(void)
 	t.it_value.tv_sec = left / 1000;
 	t.it_value.tv_usec = (left % 1000) * 1000;
 	setitimer(ITIMER_REAL, &t, NULL);
+	timer_armed = true;
 }
 
 void
@@ -380,6 +460,9 @@ fcgi_guard_input_end(void)
 {
 	struct itimerval t;
 
+	if (!timer_armed)
+		return;
 	memset(&t, 0, sizeof(t));
 	setitimer(ITIMER_REAL, &t, NULL);
+	timer_armed = false;
 }

@@ -8,13 +8,15 @@
  * (without consuming) until the BEGIN_REQUEST record and the whole PARAMS
  * stream are in the socket buffer, checks every record header and every
  * name-value length against the caps below, and only then lets
- * FCGX_Accept_r parse what was checked.  The body (STDIN) is larger than a
- * socket buffer, so it cannot be peeked: its reads run under a timer that
- * ends the input at the request's deadline.
+ * FCGX_Accept_r parse what was checked.  A body (STDIN) larger than what
+ * was peeked may still be on its way: its reads then run under a timer
+ * that ends the input at the request's deadline.  A body already queued
+ * whole (every GET, most JSON posts) needs no timer.
  */
 #ifndef CEXUP_FCGI_GUARD_H
 #define CEXUP_FCGI_GUARD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <fcgiapp.h>
@@ -52,6 +54,7 @@ struct fcgi_guard_result {
 	size_t			 length;	/* COMPLETE: bytes of the head */
 	size_t			 params_bytes;	/* PARAMS content declared */
 	size_t			 pairs;		/* name-value pairs started */
+	bool			 input_complete; /* STDIN ends within len too */
 	const char		*reason;	/* INVALID: why (no data) */
 };
 
@@ -66,14 +69,21 @@ enum fcgi_guard_verdict	fcgi_guard_check(const unsigned char *buf, size_t len,
 	    struct fcgi_guard_result *);
 
 /*
- * In place of FCGX_Accept_r: takes the kept connection (fcgi->ipcFd) or
- * accepts one from listen_fd, waits for a valid head until the deadline,
- * then runs FCGX_Accept_r on it.  A connection that sends an invalid or
- * late head is closed and logged in one line; the result is then
- * -ECONNABORTED.  Otherwise the result of accept (-EAGAIN: nothing to
- * accept) or of FCGX_Accept_r.
+ * Takes the next connection from listen_fd: a blocking accept4() that
+ * returns the new fd, or -errno (-EAGAIN when the listener's receive
+ * timeout passed with nothing to take, -EINTR for a signal; see listen.h).
+ * A TCP connection gets TCP_NODELAY and loses the inherited timeout.
  */
-int	fcgi_guard_accept(FCGX_Request *, int listen_fd);
+int	fcgi_guard_take(int listen_fd);
+
+/*
+ * In place of FCGX_Accept_r, on the connection in fcgi->ipcFd (taken by
+ * fcgi_guard_take or kept from the previous request): waits for a valid
+ * head until the deadline, then runs FCGX_Accept_r on it.  A connection
+ * that sends an invalid or late head is closed and logged in one line;
+ * the result is then -ECONNABORTED.  Otherwise that of FCGX_Accept_r.
+ */
+int	fcgi_guard_accept(FCGX_Request *);
 
 /*
  * Around every read of the request's body: from begin to end a timer ends

@@ -3,6 +3,7 @@
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 
 #include <errno.h>
@@ -148,6 +149,7 @@ int
 listen_open(const char *pool, const char *spec, int mode, int backlog,
     int *from_systemd, char *err, unsigned long errsize)
 {
+	struct timeval wake;
 	int fd, flags;
 
 	*from_systemd = 0;
@@ -160,13 +162,25 @@ listen_open(const char *pool, const char *spec, int mode, int backlog,
 	if (fd == -1)
 		return -1;
 	/*
-	 * Non-blocking: workers poll() it with their wake-up pipe, and a
-	 * worker that loses the accept race gets EAGAIN instead of blocking
-	 * where it cannot see a shutdown request.
+	 * Blocking, with a receive timeout: an idle worker sleeps in
+	 * accept(), and the kernel wakes one sleeper per connection (a
+	 * non-blocking socket behind epoll woke workers that then found
+	 * nothing: a third of all wake-ups).  The timeout is what lets a
+	 * signal through: with SO_RCVTIMEO set, accept() fails with EINTR
+	 * even under SA_RESTART (signal(7)), and it also bounds the one
+	 * race left, a stop request that comes just before accept() sleeps.
 	 */
 	flags = fcntl(fd, F_GETFL);
-	if (flags == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+	if (flags == -1 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1) {
 		snprintf(err, errsize, "fcntl: %s", strerror(errno));
+		return -1;
+	}
+	wake.tv_sec = LISTEN_ACCEPT_WAKE_MS / 1000;
+	wake.tv_usec = (LISTEN_ACCEPT_WAKE_MS % 1000) * 1000;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wake, sizeof(wake))
+	    == -1) {
+		snprintf(err, errsize, "setsockopt SO_RCVTIMEO: %s",
+		    strerror(errno));
 		return -1;
 	}
 	return fd;

@@ -6,7 +6,15 @@
 #define CEXUP_LISTEN_H
 
 /*
- * Returns a non-blocking listening fd for the pool, or -1 with a message in
+ * An idle worker's accept() returns -EAGAIN after this long with nothing
+ * to take, and it looks at its stop flag again: the longest a stop request
+ * can wait for an idle worker (see listen.c).
+ */
+#define LISTEN_ACCEPT_WAKE_MS	1000
+
+/*
+ * Returns a blocking listening fd with LISTEN_ACCEPT_WAKE_MS as its
+ * receive timeout for the pool, or -1 with a message in
  * err: the socket systemd passed under the pool's name (FileDescriptorName=;
  * a lone unnamed socket is the api pool's), else spec bound here.
  * *from_systemd tells whether it came from socket activation.

@@ -1,17 +1,17 @@
 /*
  * worker.c - accept loop of one prefork worker.
  *
- * The worker waits on the (non-blocking) listening socket together with a
- * wake-up pipe, so a SIGTERM reaches an idle worker at once instead of after
- * the next request (libfcgi checks its shutdown flag only before accept()).
- * A request in progress always completes before the worker exits.
- *
- * The wait is epoll with EPOLLEXCLUSIVE on the shared listening socket: a
- * new connection wakes one idle worker, not all of them (with poll() every
- * idle worker woke for every connection and all but one found nothing to
- * accept: with 8 workers a worker woke 14 times for each request it got).
+ * An idle worker sleeps in accept() on the shared, blocking listening
+ * socket: the kernel hands each new connection to one sleeper (with poll()
+ * every idle worker woke for every connection; with epoll and
+ * EPOLLEXCLUSIVE on a non-blocking socket a third of the wake-ups still
+ * found nothing to accept).  The socket's receive timeout (listen.h) makes
+ * a signal interrupt that accept() at once, so a SIGTERM reaches an idle
+ * worker without waiting for the next request.  Between requests on a
+ * connection nginx keeps open, the worker polls that connection together
+ * with a wake-up pipe instead.  A request in progress always completes
+ * before the worker exits.
  */
-#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
@@ -59,8 +59,8 @@ on_stop(int signo)
 /*
  * Our handlers go in before FCGX_Init(), which only installs its own where
  * the disposition is still the default.  SA_RESTART keeps a request that is
- * being read or written from failing with EINTR; epoll_wait() is
- * interrupted regardless.
+ * being read or written from failing with EINTR; poll() and the idle
+ * accept() (the listener has a receive timeout) are interrupted regardless.
  */
 static void
 install_signals(void)
@@ -94,43 +94,57 @@ tell_master(int status_fd, int state)
 }
 
 /*
- * Waits until there is a request to read: on a connection nginx keeps open
- * (fastcgi_keep_conn; libfcgi then leaves ipcFd open after the request)
- * its next request can only come on that connection; otherwise on a new
- * connection.  1: a request to read; 0: woken for anything else (a signal,
- * a connection another worker took); -1: the wait itself failed, and the
- * worker should leave (the master starts another).
+ * Waits for the next request on a connection nginx keeps open
+ * (fastcgi_keep_conn; libfcgi then leaves ipcFd open after the request),
+ * or for the wake-up pipe.  1: the connection has something (a request,
+ * or its end); 0: woken for anything else; -1: the wait itself failed, and
+ * the worker should leave (the master starts another).
  */
 static int
-wait_for_request(int ep, int listen_fd, int kept_fd)
+wait_on_kept(int kept_fd)
 {
-	struct epoll_event ready[2];
 	struct pollfd pfd[2];
-	int i, n;
 
-	if (kept_fd >= 0) {
-		pfd[0].fd = kept_fd;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = wake_pipe[0];
-		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, -1) == -1) {
-			if (errno == EINTR)
-				return 0;
-			log_warn("poll");
-			return -1;
-		}
-		return pfd[0].revents != 0;
-	}
-	if ((n = epoll_wait(ep, ready, 2, -1)) == -1) {
+	pfd[0].fd = kept_fd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = wake_pipe[0];
+	pfd[1].events = POLLIN;
+	if (poll(pfd, 2, -1) == -1) {
 		if (errno == EINTR)
 			return 0;
-		log_warn("epoll_wait");
+		log_warn("poll");
 		return -1;
 	}
-	for (i = 0; i < n; i++)
-		if (ready[i].data.fd == listen_fd)
-			return 1;
-	return 0;
+	return pfd[0].revents != 0;
+}
+
+/*
+ * Takes a connection for the next request into fcgi->ipcFd: the kept one
+ * when it has a request, else a new one.  1: there is one; 0: nothing
+ * (a timeout, a signal, a peer that left); -1: the worker should leave.
+ */
+static int
+next_connection(FCGX_Request *fcgi, int listen_fd)
+{
+	int fd;
+
+	if (fcgi->ipcFd >= 0)
+		return wait_on_kept(fcgi->ipcFd);
+	if ((fd = fcgi_guard_take(listen_fd)) >= 0) {
+		fcgi->ipcFd = fd;
+		return 1;
+	}
+	switch (-fd) {
+	case EAGAIN:
+	case EINTR:
+	case ECONNABORTED:
+		return 0;
+	default:
+		/* Out of descriptors or memory: let them come back first. */
+		log_warnx("accept: %s", strerror(-fd));
+		(void)poll(NULL, 0, 100);
+		return 0;
+	}
 }
 
 void
@@ -141,10 +155,9 @@ worker_main(const struct worker_args *args)
 	struct metrics_worker *board;
 	struct app app;
 	FCGX_Request fcgi;
-	struct epoll_event ev;
 	char err[512];
 	long served = 0, limit;
-	int rc, ep;
+	int rc;
 
 	log_set_role(args->pool == POOL_AUTH ? "worker auth" : "worker api");
 	/*
@@ -187,43 +200,21 @@ worker_main(const struct worker_args *args)
 		limit += (long)((unsigned long)getpid() % (unsigned long)
 		    (limit / 10 + 1));
 
-	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
-		log_fatal("epoll_create1");
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-	ev.data.fd = listen_fd;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, listen_fd, &ev) == -1)
-		log_fatal("epoll_ctl listening socket");
-	ev.events = EPOLLIN;
-	ev.data.fd = wake_pipe[0];
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, wake_pipe[0], &ev) == -1)
-		log_fatal("epoll_ctl wake-up pipe");
-
 	while (!stop_requested) {
 		metrics_worker_stage(board, METRICS_STAGE_IDLE);
-		if ((rc = wait_for_request(ep, listen_fd, fcgi.ipcFd)) == -1)
+		if ((rc = next_connection(&fcgi, listen_fd)) == -1)
 			break;
 		if (rc == 0)
 			continue;
+		/*
+		 * A connection taken is served even when told to stop: the
+		 * kernel gave it to this worker alone, and dropping it would
+		 * be a 502 during a reload.
+		 */
 		metrics_worker_begin(board, NULL);
 		metrics_worker_stage(board, METRICS_STAGE_READING);
-		/*
-		 * Woken for a connection, serve it even when told to stop:
-		 * EPOLLEXCLUSIVE woke this worker alone, so leaving it in
-		 * the backlog would strand it until the next connection
-		 * wakes someone (a 504 during a reload).
-		 */
-		rc = fcgi_guard_accept(&fcgi, listen_fd);
-		if (rc < 0) {
-			/* Another worker won the race, or the peer left. */
-			if (rc == -EAGAIN || rc == -EWOULDBLOCK ||
-			    rc == -EINTR || rc == -ECONNABORTED)
-				continue;
-			if (stop_requested)
-				break;
-			log_warnx("FCGX_Accept_r: %s", strerror(-rc));
-			continue;
-		}
+		if (fcgi_guard_accept(&fcgi) < 0)
+			continue;	/* the peer left or sent garbage */
 		fcgi_handle(&app, &fcgi);
 		fcgi_finish(&fcgi);
 		db_request_done(app.db);

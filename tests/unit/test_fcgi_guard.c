@@ -122,10 +122,47 @@ test_valid(void)
 	is_int(r.length, head, "  its length ends at the empty PARAMS record");
 	is_int(r.pairs, 4, "  4 params");
 	is_int(r.params_bytes, n, "  params bytes");
+	ok(r.input_complete, "  and its STDIN ends within the bytes seen");
 	for (len = 0; len < head; len++)
 		if (fcgi_guard_check(buf, len, &r) != FCGI_GUARD_INCOMPLETE)
 			incomplete = 0;
 	ok(incomplete, "every shorter prefix is incomplete");
+	/* Every prefix that stops short of the empty STDIN record. */
+	incomplete = 1;
+	for (len = head; len < used; len++)
+		if (fcgi_guard_check(buf, len, &r) != FCGI_GUARD_COMPLETE ||
+		    r.input_complete)
+			incomplete = 0;
+	ok(incomplete, "STDIN cut anywhere before its end: the head is "
+	    "complete, the input is not");
+	is_int(fcgi_guard_check(buf, used, &r), FCGI_GUARD_COMPLETE,
+	    "  the whole of it again");
+	ok(r.input_complete, "  is complete input");
+
+	/* STDIN of another request id, or another record: not ours. */
+	used = head;
+	header(1, 5, 2, 0, 0);
+	check(&r);
+	ok(!r.input_complete, "an empty STDIN of another request id does "
+	    "not end the input");
+	used = head;
+	record(6, "x", 1);
+	record(5, "", 0);
+	check(&r);
+	ok(!r.input_complete, "a record other than STDIN first: not "
+	    "complete input");
+	/* A padded STDIN record, and a body in three records. */
+	used = head;
+	header(1, 5, 1, 3, 5);
+	put("abc\0\0\0\0\0", 8);
+	record(5, "defg", 4);
+	header(1, 5, 1, 0, 3);
+	put("\0\0\0", 3);
+	check(&r);
+	ok(r.input_complete, "padded STDIN records ending in an empty one");
+	used--;
+	check(&r);
+	ok(!r.input_complete, "  without the last padding byte: not yet");
 
 	/* A pair split over records, and padding. */
 	used = 0;
@@ -285,6 +322,7 @@ test_caps(void)
 static void
 test_names(void)
 {
+	struct fcgi_guard_result r;
 	size_t n;
 
 	used = 0;
@@ -302,6 +340,22 @@ test_names(void)
 	n = pair(params, "A\0B", 3, "x", 1, 0);
 	record(4, params, n);
 	expect_invalid("a name with NUL", "'=' or NUL");
+	/* A name split over two records, '=' in the second part. */
+	used = 0;
+	begin(1, 0);
+	n = pair(params, "ABC=D", 5, "x", 1, 0);
+	record(4, params, 4);
+	record(4, params + 4, n - 4);
+	expect_invalid("a name split over records, '=' after the split",
+	    "'=' or NUL");
+	used = 0;
+	begin(1, 0);
+	n = pair(params, "ABCDE", 5, "x", 1, 0);
+	record(4, params, 4);
+	record(4, params + 4, n - 4);
+	record(4, "", 0);
+	is_int(check(&r), FCGI_GUARD_COMPLETE, "the same name without '=' "
+	    "is fine");
 	used = 0;
 	begin(1, 0);
 	n = pair(params, "NAME", 4, "value", 5, 0);
