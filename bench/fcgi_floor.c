@@ -25,11 +25,18 @@ read_file(const char *path, size_t *len)
 	struct stat sb;
 	char *data;
 
-	if (f == NULL || fstat(fileno(f), &sb) == -1)
+	if (f == NULL)
 		return NULL;
-	if ((data = malloc((size_t)sb.st_size + 1)) == NULL ||
-	    fread(data, 1, (size_t)sb.st_size, f) != (size_t)sb.st_size)
+	if (fstat(fileno(f), &sb) == -1 ||
+	    (data = malloc((size_t)sb.st_size + 1)) == NULL) {
+		fclose(f);
 		return NULL;
+	}
+	if (fread(data, 1, (size_t)sb.st_size, f) != (size_t)sb.st_size) {
+		free(data);
+		fclose(f);
+		return NULL;
+	}
 	fclose(f);
 	*len = (size_t)sb.st_size;
 	return data;
