@@ -90,22 +90,24 @@ const struct route api_routes[] = {
 	 */
 #define CATALOG		(METHOD_GET | METHOD_POST)
 #define CATALOG_FLAGS	(ROUTE_CEXUP_KEY | ROUTE_JSON_BODY)
+	/* Answered from the response cache (respcache.h). */
+#define CACHED_FLAGS	(CATALOG_FLAGS | ROUTE_CACHED)
 	ROUTE("/api/doctor", CATALOG, handle_doctor_list,
-	    CATALOG_FLAGS, NULL, NULL),
+	    CACHED_FLAGS, NULL, NULL),
 	ROUTE("/api/doctor/show", CATALOG, handle_doctor_show,
-	    CATALOG_FLAGS, NULL, NULL),
+	    CACHED_FLAGS, NULL, NULL),
 	ROUTE("/api/doctor/get-time-list", CATALOG, handle_time_list,
 	    CATALOG_FLAGS, NULL, NULL),
 	ROUTE("/api/speciality", CATALOG, handle_speciality_list,
-	    CATALOG_FLAGS, NULL, NULL),
+	    CACHED_FLAGS, NULL, NULL),
 	ROUTE("/api/hospital", CATALOG, handle_hospital_list,
-	    CATALOG_FLAGS, NULL, NULL),
+	    CACHED_FLAGS, NULL, NULL),
 	ROUTE("/api/hospital/show", CATALOG, handle_hospital_show,
-	    CATALOG_FLAGS, NULL, NULL),
+	    CACHED_FLAGS, NULL, NULL),
 	ROUTE("/api/article", CATALOG, handle_article_list,
-	    CATALOG_FLAGS, NULL, NULL),
+	    CACHED_FLAGS, NULL, NULL),
 	ROUTE("/api/article/show", CATALOG, handle_article_show,
-	    CATALOG_FLAGS, NULL, NULL),
+	    CACHED_FLAGS, NULL, NULL),
 
 	/* ---- booking (issue 14): API key and a patient's token ---- */
 	ROUTE("/api/appointment", CATALOG, handle_booking_list,

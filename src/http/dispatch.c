@@ -144,6 +144,8 @@ dispatch(struct request *req, struct response *resp,
 	text[body->content_length] = '\0';
 	req->body = text;
 	req->body_len = (size_t)body->content_length;
+	if (route->flags & ROUTE_CACHED && respcache_lookup_raw(req, resp))
+		return;
 
 	if (route->flags & (ROUTE_NEEDS_BODY | ROUTE_JSON_BODY) &&
 	    (req->body_len > 0 || route->flags & ROUTE_NEEDS_BODY)) {

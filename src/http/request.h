@@ -56,6 +56,9 @@ struct request {
 	struct json_value	*json;		/* parsed body (object) or NULL */
 	int64_t			 api_client_id;	/* 0: no key presented */
 	int64_t			 user_id;	/* 0 until authenticated */
+	/* Set by respcache_lookup_raw: the request's bytes, as a key. */
+	const char		*raw_cache_key;
+	size_t			 raw_cache_key_len;
 	/* Set by respcache_lookup on a miss: store the answer under it. */
 	const char		*cache_key;
 	size_t			 cache_key_len;

@@ -8,6 +8,7 @@
 #include "app/config.h"
 #include "core/arena.h"
 #include "core/db.h"
+#include "core/log.h"
 #include "core/lru.h"
 #include "core/metrics.h"
 #include "http/request.h"
@@ -16,6 +17,9 @@
 #include "http/router.h"
 
 enum { C_HITS, C_MISSES, C_EVICTIONS, C_CLEARS };
+
+/* The status of an alias entry: its body is a normalised key. */
+#define RAW_ALIAS	0
 
 void
 respcache_init(struct app *app)
@@ -60,6 +64,63 @@ current(struct app *app, uint64_t *epoch)
 	return true;
 }
 
+/*
+ * An alias's key: 0x80 | the route's position (normalised keys start with
+ * position + 1, below 0x80), the method's first letter, the query, a NUL,
+ * the body.  Longer requests get no alias; they are rare and their key
+ * would cost more than parsing them.
+ */
+#define RAW_KEY_MAX	2048
+#define RAW_KEY_MARK	0x80
+
+bool
+respcache_lookup_raw(struct request *req, struct response *resp)
+{
+	struct app *app = req->app;
+	const void *target;
+	size_t target_len, qlen, len;
+	uint64_t epoch;
+	char *key;
+	int status;
+
+	if (app->catalog_cache == NULL || req->route == NULL ||
+	    req->route->index + 1 >= RAW_KEY_MARK)
+		return false;
+	qlen = strlen(req->query);
+	if (qlen + req->body_len > RAW_KEY_MAX)
+		return false;
+	if (!current(app, &epoch))
+		return false;
+	len = 2 + qlen + 1 + req->body_len;
+	key = arena_alloc(req->arena, len);
+	key[0] = (char)(RAW_KEY_MARK | req->route->index);
+	key[1] = req->method[0];
+	memcpy(key + 2, req->query, qlen + 1);
+	memcpy(key + 2 + qlen + 1, req->body, req->body_len);
+	req->raw_cache_key = key;
+	req->raw_cache_key_len = len;
+	if (!lru_get(app->catalog_cache, key, len, time(NULL), &status,
+	    &target, &target_len) || status != RAW_ALIAS)
+		return false;
+	/* target points into the cache: lru_get does not move entries. */
+	if (!lru_get(app->catalog_cache, target, target_len, time(NULL),
+	    &resp->status, &resp->body, &resp->body_len))
+		return false;	/* evicted: parse, and alias it again */
+	metrics_add(app->cache_counters[C_HITS], 1);
+	log_debug("catalog cache: answered from the request's bytes");
+	return true;
+}
+
+/* Remembers that the request's bytes mean the normalised key full. */
+static void
+store_alias(struct request *req, const char *full, size_t full_len)
+{
+	if (req->raw_cache_key == NULL)
+		return;
+	(void)lru_put(req->app->catalog_cache, req->raw_cache_key,
+	    req->raw_cache_key_len, time(NULL), RAW_ALIAS, full, full_len);
+}
+
 bool
 respcache_lookup(struct request *req, struct response *resp,
     const char *key, size_t key_len)
@@ -81,6 +142,12 @@ respcache_lookup(struct request *req, struct response *resp,
 	memcpy(full + 1, key, key_len);
 	if (lru_get(app->catalog_cache, full, key_len + 1, time(NULL),
 	    &status, &body, &body_len)) {
+		if (req->raw_cache_key != NULL) {
+			/* A put may evict and moves bodies: then look again. */
+			store_alias(req, full, key_len + 1);
+			req->raw_cache_key = NULL;
+			return respcache_lookup(req, resp, key, key_len);
+		}
 		metrics_add(app->cache_counters[C_HITS], 1);
 		resp->status = status;
 		resp->body = body;
@@ -114,8 +181,9 @@ respcache_store(struct request *req, const struct response *resp)
 	if (!current(app, &epoch) || epoch != req->cache_epoch)
 		return;
 	lru_stats(app->catalog_cache, &before);
-	(void)lru_put(app->catalog_cache, req->cache_key, req->cache_key_len,
-	    time(NULL), resp->status, resp->body, resp->body_len);
+	if (lru_put(app->catalog_cache, req->cache_key, req->cache_key_len,
+	    time(NULL), resp->status, resp->body, resp->body_len) == 0)
+		store_alias(req, req->cache_key, req->cache_key_len);
 	lru_stats(app->catalog_cache, &after);
 	if (after.evictions != before.evictions)
 		metrics_add(app->cache_counters[C_EVICTIONS],

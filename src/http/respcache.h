@@ -7,6 +7,9 @@
  * and the handler returns without touching PostgreSQL.  On a miss the
  * handler answers as usual and dispatch stores a 200 or 404 under the key.
  *
+ * The same request sent again byte for byte skips even the parsing: see
+ * respcache_lookup_raw.
+ *
  * Validity: the cache belongs to one database epoch (db_epoch).  Catalog
  * writes NOTIFY cexup_catalog (sql/006); a notification or a reconnect
  * starts a new epoch and the whole cache is emptied before the next
@@ -28,6 +31,17 @@ struct response;
 /* Creates app->catalog_cache from the configuration, and LISTENs. */
 void	respcache_init(struct app *);
 void	respcache_free(struct app *);
+
+/*
+ * Before the body is parsed, for ROUTE_CACHED routes: true when these
+ * very bytes (route, method, query, body) were answered from the cache
+ * before, in this epoch: resp then holds that answer, and the request
+ * needs no parsing at all.  The bytes are kept as an alias of the
+ * normalised key the handler then looks up, stored beside it.  Only
+ * answers the cache keeps get an alias, so a request with an error is
+ * parsed (and refused) every time.
+ */
+bool	respcache_lookup_raw(struct request *, struct response *);
 
 /*
  * true: resp holds the cached answer for this route and key.  false: a

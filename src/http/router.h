@@ -30,7 +30,8 @@ enum route_flags {
 	ROUTE_FDELUX	= 1 << 1,	/* key only if api_key_required = all */
 	ROUTE_NEEDS_BODY = 1 << 2,	/* empty body is "malformed JSON" */
 	ROUTE_JSON_BODY	= 1 << 3,	/* a non-empty body must be JSON object */
-	ROUTE_LARGE_BODY = 1 << 4	/* avatar_body_limit instead of body_limit */
+	ROUTE_LARGE_BODY = 1 << 4,	/* avatar_body_limit instead of body_limit */
+	ROUTE_CACHED	= 1 << 5	/* answers from respcache: raw aliases too */
 };
 
 struct route {

@@ -24,6 +24,7 @@ sub setup {
 	# One api worker: the second request meets the first one's entry.
 	my $t = CexupTest->new(demo => 1, config => { workers => 1,
 	    auth_workers => 1, catalog_cache_max_age => 600,
+	    log_level => 'debug',
 	    api_key_cache_seconds => 600, %config });
 	$t->psql("INSERT INTO api_clients (name, key_hash) VALUES ('test', "
 	    . "sha256(convert_to('$KEY', 'UTF8')))");
@@ -83,6 +84,41 @@ ok(!grep({ $_->{body} ne $forms[0]{body} } @forms), 'four spellings, '
     . 'one answer');
 is($m2->{misses} - $m1->{misses}, 1, '... one miss');
 is($m2->{hits} - $m1->{hits}, 3, '... three hits');
+
+# The same bytes again skip the parsing (respcache_lookup_raw): an alias
+# of the entry, made by the first hit or miss, answers them.  Another
+# spelling of the same request still meets the entry through its parsed
+# key, and gets its own alias.
+my $aliased = sub { scalar(() = $t->server_log =~
+    /catalog cache: answered from the request's bytes/g) };
+my $a0 = $aliased->();
+my $raw = '{"data":4,"page":1}';
+my $spaced = '{ "data" : 4, "page" : 1 }';
+my @raw = map { api($t, 'POST', '/api/hospital', body => $_,
+    headers => { 'content-type' => 'application/json' }) }
+    $raw, $raw, $spaced, $spaced, $raw;
+ok(!grep({ $_->{status} != 200 || $_->{body} ne $raw[0]{body} } @raw),
+    'five requests in two spellings: one answer');
+is($aliased->() - $a0, 3, '... the three repeats answered from their bytes');
+my $m2a = metrics($t);
+is($m2a->{misses} - $m2->{misses}, 1, '... after one miss');
+is($m2a->{hits} - $m2->{hits}, 4, '... and four hits');
+
+# The query is part of the bytes: the same body with ?data=4 (the same
+# parameters) is another request to the alias, met by the parsed key.
+my $a1 = $aliased->();
+is(api($t, 'POST', '/api/hospital?data=4', body => $raw,
+    headers => { 'content-type' => 'application/json' })->{body},
+    $raw[0]{body}, 'the same body with a query: the same answer');
+is($aliased->(), $a1, '... not through an alias of the body alone');
+# An error is never aliased: the same bad bytes are parsed every time.
+my $bad = '{"data":0}';
+for (1 .. 2) {
+	is(api($t, 'POST', '/api/doctor', body => $bad,
+	    headers => { 'content-type' => 'application/json' })->{status},
+	    400, "bad bytes, try $_: 400");
+}
+$m2 = metrics($t);
 
 # Errors are answered, not cached: a bad page is a 400 every time.
 is(api($t, 'POST', '/api/doctor', json => { data => 0 })->{status}, 400,
