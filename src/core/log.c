@@ -4,7 +4,10 @@
  * Lines start with a syslog "<N>" priority only when stderr is not a
  * terminal: journald turns that prefix into the entry's priority.
  */
+#include <sys/types.h>
+
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,32 @@ static int		 log_prefix_priority;
 
 /* A message longer than this is cut (the prefix comes on top). */
 #define LOG_MESSAGE_MAX	2048
+
+/*
+ * The pid in every line, asked of the kernel once per process: a fork
+ * handler forgets it in the child (a system call less per request line).
+ */
+static pid_t		 log_pid;
+
+static void
+log_forget_pid(void)
+{
+	log_pid = 0;
+}
+
+static long
+log_current_pid(void)
+{
+	static int handler_installed;
+
+	if (!handler_installed) {
+		(void)pthread_atfork(NULL, NULL, log_forget_pid);
+		handler_installed = 1;
+	}
+	if (log_pid == 0)
+		log_pid = getpid();
+	return (long)log_pid;
+}
 
 void
 log_init(const char *progname, int level)
@@ -118,7 +147,7 @@ log_vwrite(int priority, int with_errno, const char *fmt, va_list ap)
 	if (log_prefix_priority)
 		append(line, sizeof(line), &len, "<%d>", priority);
 	append(line, sizeof(line), &len, "%s[%ld] %s %s: ", log_progname,
-	    (long)getpid(), log_role, level_names[priority]);
+	    log_current_pid(), log_role, level_names[priority]);
 	/* The message itself stays within LOG_MESSAGE_MAX - 1 bytes. */
 	room = sizeof(line) - 1 - len;
 	if (room > LOG_MESSAGE_MAX)

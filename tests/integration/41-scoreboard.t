@@ -74,5 +74,18 @@ $auth //= 0;
 ok($t->wait_until(5, sub { $t->server_log =~
     /auth worker $auth killed by signal 9 \(Killed\) during a request: route \/api\/login, request id [0-9a-f]{32}/ }),
     'the master named the route and request id it was serving');
+
+# Every log line carries its own process's pid (log.c asks for it once per
+# process and forgets it in a forked child): the api workers' request
+# lines name api workers, never the master that forked them.
+my $log_from = length $t->server_log;
+$t->request('GET', '/api/health') for 1 .. 6;
+my %api = map { $_ => 1 } $t->worker_pids('api');
+my @line_pids = substr($t->server_log, $log_from) =~
+    /cexup-api\[(\d+)\] worker api info: request id=\S+ method=GET path=\/api\/health /g;
+ok(@line_pids >= 6 && !grep({ !$api{$_} } @line_pids),
+    'request lines name the api worker that wrote them (pids '
+    . join(',', sort { $a <=> $b } keys %{{ map { $_ => 1 } @line_pids }})
+    . '; master ' . $t->master_pid . ')');
 $t->stop;
 done_testing();
