@@ -1,6 +1,7 @@
 /*
  * fcgi_io.c - libfcgi <-> struct request / struct response.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,38 +21,42 @@
 #include "server/fcgi_guard.h"
 #include "server/fcgi_io.h"
 
-/* The params a request reads, as FCGX_GetParam would find them. */
-struct fcgi_params {
-	const char	*method, *path, *query, *content_type, *content_length,
-			*authorization, *api_key, *if_none_match,
-			*idempotency_key, *request_id, *remote_addr, *host,
-			*server_port, *user_agent, *https, *queued_at;
+/* The params read but not kept in the request. */
+struct fcgi_extra_params {
+	const char	*content_length, *https, *queued_at;
 };
 
-#define WANTED(name, field)	\
-	{ name, sizeof(name) - 1, offsetof(struct fcgi_params, field) }
+/*
+ * Where each param goes: a field of the request (copied into its arena:
+ * params die at the next accept) or of fcgi_extra_params (used at once).
+ */
+#define TO_REQUEST(name, field)	{ name, sizeof(name) - 1, true, \
+	offsetof(struct request, field) }
+#define TO_EXTRA(name, field)	{ name, sizeof(name) - 1, false, \
+	offsetof(struct fcgi_extra_params, field) }
 
 static const struct {
 	const char	*name;
 	size_t		 len;
+	bool		 in_request;
 	size_t		 offset;
 } wanted_params[] = {
-	WANTED("REQUEST_METHOD", method),
-	WANTED("DOCUMENT_URI", path),
-	WANTED("QUERY_STRING", query),
-	WANTED("CONTENT_TYPE", content_type),
-	WANTED("CONTENT_LENGTH", content_length),
-	WANTED("HTTP_AUTHORIZATION", authorization),
-	WANTED("HTTP_X_API_KEY", api_key),
-	WANTED("HTTP_IF_NONE_MATCH", if_none_match),
-	WANTED("HTTP_IDEMPOTENCY_KEY", idempotency_key),
-	WANTED("REQUEST_ID", request_id),
-	WANTED("REMOTE_ADDR", remote_addr),
-	WANTED("HTTP_HOST", host),
-	WANTED("SERVER_PORT", server_port),
-	WANTED("HTTP_USER_AGENT", user_agent),
-	WANTED("HTTPS", https),
-	WANTED("REQUEST_QUEUED_AT", queued_at),
+	TO_REQUEST("REQUEST_METHOD", method),
+	TO_REQUEST("DOCUMENT_URI", path),
+	TO_REQUEST("QUERY_STRING", query),
+	TO_REQUEST("CONTENT_TYPE", content_type),
+	TO_REQUEST("HTTP_AUTHORIZATION", authorization),
+	TO_REQUEST("HTTP_X_API_KEY", api_key),
+	TO_REQUEST("HTTP_IF_NONE_MATCH", if_none_match),
+	TO_REQUEST("HTTP_IDEMPOTENCY_KEY", idempotency_key),
+	TO_REQUEST("REQUEST_ID", request_id),
+	TO_REQUEST("REMOTE_ADDR", remote_addr),
+	TO_REQUEST("HTTP_HOST", host),
+	TO_REQUEST("SERVER_PORT", server_port),
+	TO_REQUEST("HTTP_USER_AGENT", user_agent),
+	TO_EXTRA("CONTENT_LENGTH", content_length),
+	TO_EXTRA("HTTPS", https),
+	TO_EXTRA("REQUEST_QUEUED_AT", queued_at),
 };
 
 /*
@@ -60,12 +65,12 @@ static const struct {
  * a string compare each).  The first of repeated names wins, as there.
  */
 static void
-read_params(char **envp, struct fcgi_params *p)
+read_params(char **envp, struct request *req, struct fcgi_extra_params *x)
 {
 	const char *eq, **slot;
 	size_t i, len;
 
-	memset(p, 0, sizeof(*p));
+	memset(x, 0, sizeof(*x));
 	for (; envp != NULL && *envp != NULL; envp++) {
 		if ((eq = strchr(*envp, '=')) == NULL)
 			continue;
@@ -75,20 +80,15 @@ read_params(char **envp, struct fcgi_params *p)
 			if (wanted_params[i].len != len ||
 			    memcmp(wanted_params[i].name, *envp, len) != 0)
 				continue;
-			slot = (const char **)(void *)((char *)p +
-			    wanted_params[i].offset);
+			slot = (const char **)(void *)((char *)(
+			    wanted_params[i].in_request ? (void *)req :
+			    (void *)x) + wanted_params[i].offset);
 			if (*slot == NULL)
-				*slot = eq + 1;
+				*slot = wanted_params[i].in_request ?
+				    arena_strdup(req->arena, eq + 1) : eq + 1;
 			break;
 		}
 	}
-}
-
-/* Params die at the next accept: copy every one we keep into the arena. */
-static const char *
-param_copy(struct arena *a, const char *v)
-{
-	return v == NULL ? NULL : arena_strdup(a, v);
 }
 
 struct body_reader {
@@ -212,7 +212,7 @@ fcgi_handle(struct app *app, FCGX_Request *fcgi)
 	struct response resp;
 	struct body_source body;
 	struct body_reader reader = { fcgi, app->board };
-	struct fcgi_params fp;
+	struct fcgi_extra_params extra;
 	struct timespec start;
 	double seconds;
 
@@ -221,22 +221,10 @@ fcgi_handle(struct app *app, FCGX_Request *fcgi)
 	req.arena = a;
 	req.app = app;
 	req.started_ms = monotonic_ms();
-	read_params(fcgi->envp, &fp);
-	req.queued_ms = queued_ms(fp.queued_at);
-	req.method = param_copy(a, fp.method);
-	req.path = param_copy(a, fp.path);
-	req.query = param_copy(a, fp.query);
-	req.content_type = param_copy(a, fp.content_type);
-	req.authorization = param_copy(a, fp.authorization);
-	req.api_key = param_copy(a, fp.api_key);
-	req.if_none_match = param_copy(a, fp.if_none_match);
-	req.idempotency_key = param_copy(a, fp.idempotency_key);
-	req.request_id = param_copy(a, fp.request_id);
-	req.remote_addr = param_copy(a, fp.remote_addr);
-	req.host = param_copy(a, fp.host);
-	req.server_port = param_copy(a, fp.server_port);
-	req.user_agent = param_copy(a, fp.user_agent);
-	req.scheme = fp.https != NULL && *fp.https != '\0' ? "https" : "http";
+	read_params(fcgi->envp, &req, &extra);
+	req.queued_ms = queued_ms(extra.queued_at);
+	req.scheme = extra.https != NULL && *extra.https != '\0' ? "https" :
+	    "http";
 	if (req.method == NULL)
 		req.method = "GET";
 	if (req.path == NULL)
@@ -246,7 +234,7 @@ fcgi_handle(struct app *app, FCGX_Request *fcgi)
 	if (req.content_type != NULL && *req.content_type == '\0')
 		req.content_type = NULL;
 
-	body.content_length = content_length(fp.content_length);
+	body.content_length = content_length(extra.content_length);
 	body.read = read_body;
 	body.ctx = &reader;
 
