@@ -88,21 +88,20 @@ sub page_of {
 	    / 100);
 }
 
-# doctor_list (sql/004) is doctors joined to specialities, numbered in
-# list order overall and per speciality; doctor_search and its pieces
-# (sql/005) follow its names.
+# doctor_list (sql/004) is doctors joined to specialities, its positions
+# in list order (sparse since sql/012: compared by rank); doctor_search
+# and its pieces (sql/005) follow its names; doctor_list_orders (sql/012)
+# holds the sorted positions of the whole list and of each speciality.
 sub derived_exact {
 	my ($what) = @_;
 	my $mine = q{SELECT row_number() OVER (ORDER BY d.name, d.id),
-	    row_number() OVER (PARTITION BY d.speciality_id
-		ORDER BY d.name, d.id),
 	    d.id, d.slug::text, d.name, d.title, d.photo_url,
 	    d.years_of_practice, s.id, s.slug::text, s.name
 	    FROM doctors d JOIN specialities s ON s.id = d.speciality_id};
-	my $theirs = q{SELECT position, speciality_position, doctor_id, slug,
-	    name, title, photo_url, years_of_practice, speciality_id,
+	my $theirs = q{SELECT row_number() OVER (ORDER BY position), doctor_id,
+	    slug, name, title, photo_url, years_of_practice, speciality_id,
 	    speciality_slug, speciality_name FROM doctor_list};
-	# One psql: the rows that differ, in each of the three tables.
+	# One psql: the rows that differ, in each of the four tables.
 	my $search = 'SELECT count(*) FROM doctor_list l FULL JOIN '
 	    . 'doctor_search n ON n.position = l.position WHERE '
 	    . 'n.name_lower IS DISTINCT FROM lower(l.name)';
@@ -116,10 +115,20 @@ WHERE p.positions IS DISTINCT FROM ARRAY(SELECT s.position::integer
   FROM doctor_search s WHERE strpos(s.name_lower, piece) > 0
   ORDER BY s.position)
 SQL
+	my $orders = <<'SQL';
+SELECT count(*) FROM (SELECT 'all'::text AS kind, 0::bigint AS key
+  UNION SELECT 'speciality', id FROM specialities
+  UNION SELECT kind, key FROM doctor_list_orders) k
+LEFT JOIN doctor_list_orders o USING (kind, key)
+WHERE coalesce(o.positions, '{}') IS DISTINCT FROM ARRAY(SELECT
+  l.position::integer FROM doctor_list l
+  WHERE k.kind = 'all' OR l.speciality_id = k.key ORDER BY l.position)
+SQL
 	is($t->psql("SELECT (SELECT count(*) FROM (($mine EXCEPT ALL $theirs) "
 	    . "UNION ALL ($theirs EXCEPT ALL $mine)) diff) || ' ' || ($search) "
-	    . "|| ' ' || ($pieces)"), '0 0 0', "$what: doctor_list mirrors "
-	    . 'doctors, doctor_search doctor_list, doctor_search_pieces exact');
+	    . "|| ' ' || ($pieces) || ' ' || ($orders)"), '0 0 0 0',
+	    "$what: doctor_list mirrors doctors, doctor_search doctor_list, "
+	    . 'doctor_search_pieces and doctor_list_orders exact');
 }
 
 sub by_hospital {
