@@ -1,5 +1,6 @@
 # Deep pages of the unfiltered lists: doctors are read from doctor_list
-# (sql/004, numbered rows), hospitals and published articles start from
+# (sql/004; sparse positions, paged through sorted lists since sql/012),
+# hospitals and published articles start from
 # catalog_page_marks (sql/003).  Every page must be exactly what OFFSET
 # over the whole ordered table gives, across mark boundaries, with ties in
 # the sort key, and after inserts, renames, deletes, speciality changes,
