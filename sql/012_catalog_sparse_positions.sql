@@ -193,7 +193,8 @@ BEGIN
 		row_number() OVER (PARTITION BY lo ORDER BY name, id) AS k,
 		count(*) OVER (PARTITION BY lo) AS m
 	    FROM n)
-	SELECT array_agg(id), array_agg((lo + (hi - lo) * k / (m + 1))::integer),
+	SELECT array_agg(id),
+	    array_agg((lo + (hi - lo) * k / (m + 1))::integer),
 	    coalesce(bool_or(hi - lo <= m), false)
 	INTO came_id, came_pos, exhausted FROM r;
 	IF exhausted THEN
@@ -213,8 +214,9 @@ BEGIN
 	WHERE l.position = ANY (came_pos);
 
 	PERFORM doctor_list_orders_patch(true, gone_pos, gone_sp, came_pos,
-	    ARRAY(SELECT l.speciality_id FROM unnest(came_pos) WITH ORDINALITY
-		c(pos, i) JOIN doctor_list l ON l.position = c.pos ORDER BY c.i));
+	    ARRAY(SELECT l.speciality_id
+		FROM unnest(came_pos) WITH ORDINALITY c(pos, i)
+		JOIN doctor_list l ON l.position = c.pos ORDER BY c.i));
 	-- The pieces of the names that left and of the names that came.
 	WITH delta(piece, position, arrives) AS (
 		SELECT pc, g.p, false

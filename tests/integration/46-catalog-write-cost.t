@@ -249,12 +249,14 @@ is($t->psql("SELECT n FROM catalog_counts WHERE name = 'doctors'"), 3000,
 # doctors (by slug) whose lists and details are checked after it, with
 # every derived table (check_doctor; a sub: found before the statement);
 # a deleted slug must answer 404.
-sub slug_id { $t->psql('SELECT id FROM doctors WHERE slug = ' . sql_str($_[0])) }
+sub slug_id {
+	$t->psql('SELECT id FROM doctors WHERE slug = ' . sql_str($_[0]));
+}
 # The doctor after $slug in list order, which a delete's gap closes on.
 sub next_slug {
 	$t->psql('SELECT slug FROM doctors WHERE (name, id) > (SELECT name, id '
-	    . 'FROM doctors WHERE slug = ' . sql_str($_[0]) . ') ORDER BY name, '
-	    . 'id LIMIT 1');
+	    . 'FROM doctors WHERE slug = ' . sql_str($_[0])
+	    . ') ORDER BY name, id LIMIT 1');
 }
 my $far = $t->psql("SELECT slug FROM doctors ORDER BY name, id LIMIT 1");
 my @cases = (
