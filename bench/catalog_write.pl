@@ -111,10 +111,11 @@ my @misses = (
 my $slice = sub {
 	my ($list) = @_;
 	return "SELECT $cols FROM (SELECT coalesce(cardinality(ps.positions), 0)"
-	    . " AS total, ps.positions FROM (SELECT 1) one $list) t"
-	    . ' LEFT JOIN LATERAL (SELECT l.* FROM unnest(t.positions'
-	    . '[($2::bigint + 1)::integer : ($2::bigint + $1::bigint)::integer])'
-	    . ' pos JOIN doctor_list l ON l.position = pos'
+	    . ' AS total, ps.positions[($2::bigint + 1)::integer'
+	    . ' : ($2::bigint + $1::bigint)::integer] AS page'
+	    . " FROM (SELECT 1) one $list OFFSET 0) t"
+	    . ' LEFT JOIN LATERAL (SELECT l.* FROM unnest(t.page) pos'
+	    . ' JOIN doctor_list l ON l.position = pos'
 	    . ' WHERE t.total > $2::bigint) p ON true ORDER BY p.position';
 };
 my $common = <<"SQL";
@@ -129,9 +130,16 @@ PREPARE doctor_list_q(bigint, bigint, text) AS
  ORDER BY p.position;
 PREPARE doctor_list_q1(bigint, bigint, text) AS
 SQL
-$common .= $slice->('LEFT JOIN doctor_search_pieces ps ON ps.piece = lower($3)')
-    . ";\n";
-my %prepare = (before => $common . <<"SQL", after => $common);
+# The piece list's statement as BEFORE_REF has it: t flattened, so the
+# list is read again wherever t.total is used.
+my $before_q1 = "SELECT $cols FROM (SELECT coalesce(cardinality(ps.positions),"
+    . ' 0) AS total, ps.positions FROM (SELECT 1) one'
+    . ' LEFT JOIN doctor_search_pieces ps ON ps.piece = lower($3)) t'
+    . ' LEFT JOIN LATERAL (SELECT l.* FROM unnest(t.positions'
+    . '[($2::bigint + 1)::integer : ($2::bigint + $1::bigint)::integer])'
+    . ' pos JOIN doctor_list l ON l.position = pos'
+    . ' WHERE t.total > $2::bigint) p ON true ORDER BY p.position';
+my %prepare = (before => $common . "$before_q1;\n" . <<"SQL");
 PREPARE doctor_list(bigint, bigint) AS SELECT $cols
  FROM (SELECT n AS total FROM catalog_counts WHERE name = 'doctors') t
  LEFT JOIN LATERAL (SELECT * FROM doctor_list l
@@ -147,7 +155,10 @@ PREPARE doctor_list_s(bigint, bigint, text) AS SELECT $cols
   AND l.speciality_position <= \$2::bigint + \$1::bigint) p ON true
  ORDER BY p.speciality_position;
 SQL
-$prepare{after} .= 'PREPARE doctor_list(bigint, bigint) AS '
+$prepare{after} = $common
+    . $slice->('LEFT JOIN doctor_search_pieces ps ON ps.piece = lower($3)')
+    . ";\n"
+    . 'PREPARE doctor_list(bigint, bigint) AS '
     . $slice->("LEFT JOIN doctor_list_orders ps ON ps.kind = 'all'"
     . ' AND ps.key = 0') . ";\n"
     . 'PREPARE doctor_list_s(bigint, bigint, text) AS '

@@ -112,16 +112,19 @@
  * trigram) holds the matches in list order: the total is its length and a
  * page one slice of it, read from doctor_list by primary key, however deep.
  * `list` yields the row holding it as ps; no row: no match.  (Offsets stay
- * below 2^31: PAGE_MAX x PAGE_SIZE_MAX.)
+ * below 2^31: PAGE_MAX x PAGE_SIZE_MAX.)  OFFSET 0 keeps t a subquery, so
+ * the list is read (detoasted, 80 kB for the whole list) twice per
+ * statement, not again for each page row where t.total is used (the last
+ * unfiltered page: 2.6-3.2 ms before, 0.2-0.4 ms).
  */
 #define SORTED_POSITIONS_LIST(name, nparams, list) \
 	{ name, "SELECT " DOCTOR_LIST_COLUMNS \
 	  " FROM (SELECT coalesce(cardinality(ps.positions), 0) AS total," \
-	  "  ps.positions FROM (SELECT 1) one " list ") t" \
-	  " LEFT JOIN LATERAL (SELECT l.* FROM unnest(t.positions" \
-	  "  [($2::bigint + 1)::integer" \
-	  " : ($2::bigint + $1::bigint)::integer])" \
-	  "  pos JOIN doctor_list l ON l.position = pos" \
+	  "  ps.positions[($2::bigint + 1)::integer" \
+	  "  : ($2::bigint + $1::bigint)::integer] AS page" \
+	  "  FROM (SELECT 1) one " list " OFFSET 0) t" \
+	  " LEFT JOIN LATERAL (SELECT l.* FROM unnest(t.page) pos" \
+	  "  JOIN doctor_list l ON l.position = pos" \
 	  "  WHERE t.total > $2::bigint) p ON true" \
 	  " ORDER BY p.position", nparams }
 
