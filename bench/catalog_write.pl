@@ -1,23 +1,27 @@
 #!/usr/bin/perl
 # bench/catalog_write.pl - the catalog's write side before and after
-# sql/007_catalog_write_side.sql (issue 10, point 3), same run, same
-# PostgreSQL cluster, two databases on the scale data
-# (bench/load_scale_data.sql, 20,000 doctors):
+# this tree's migrations (issue 10: sql/007_catalog_write_side.sql, then
+# sql/012_catalog_sparse_positions.sql), same run, same PostgreSQL
+# cluster, two databases on the scale data (bench/load_scale_data.sql,
+# 20,000 doctors):
 #
-#  - before: the migrations of BEFORE_REF (default 402595d, main before sql/007), from git;
+#  - before: the migrations of BEFORE_REF (default 8e73e6a, main before
+#    sql/012; 402595d was main before sql/007), from git;
 #  - after: the migrations of this tree.
 #
 # For each: the bulk load's time (the whole load_scale_data.sql); single-
 # doctor writes, each its own transaction (autocommit), timed by psql
 # (round trip on the Unix socket included), median of UPDATES (RENAMES for
 # the ones that rebuild), alternating before and after in ROUNDS; and list
-# misses: the statements of src/api/doctor.c that read what sql/007 changes
-# (doctor_list, doctor_list_s) and one trigram q, prepared, EXPLAIN
+# misses: the statements of src/api/doctor.c that read what sql/012 changes
+# (doctor_list, doctor_list_s: as each tree compiles them), a short q
+# (doctor_list_q1) and one trigram q, prepared, EXPLAIN
 # (ANALYZE, TIMING OFF) execution time, median of REPEAT after six runs that
 # settle the plan cache.  The response cache is out of the picture: this
 # is PostgreSQL alone, what a miss pays.
 #
-# Run through bench/run-catalog-write.sh (builds first).  Environment:
+# Single-doctor renames, inserts and deletes are medians of RENAMES (they
+# rebuild before).  Run through bench/run-catalog-write.sh.  Environment:
 # CEXUP_BIN, CEXUP_SRCDIR, BEFORE_SQL (a directory of migrations instead of
 # BEFORE_REF's), UPDATES (default 21), RENAMES (default 5), ROUNDS
 # (default 2), REPEAT (default 21).
@@ -41,7 +45,7 @@ my %sql_dir = (after => "$srcdir/sql");
 if ($ENV{BEFORE_SQL}) {
 	$sql_dir{before} = $ENV{BEFORE_SQL};
 } else {
-	my $ref = $ENV{BEFORE_REF} // '402595d';
+	my $ref = $ENV{BEFORE_REF} // '8e73e6a';
 	$sql_dir{before} = "$t->{tmp}/before";
 	make_path($sql_dir{before});
 	system("git -C '$FindBin::Bin/..' archive '$ref' sql | "
@@ -90,7 +94,7 @@ for my $v (@variants) {
 }
 
 # The statements of src/api/doctor.c that read doctor_list (as compiled
-# there, page size 10), and one trigram q.
+# in each tree, page size 10), a short and a trigram q.
 my $cols = 't.total, p.doctor_id, p.slug, p.name, p.title, p.photo_url,'
     . ' p.years_of_practice, p.speciality_id, p.speciality_slug,'
     . ' p.speciality_name';
@@ -100,9 +104,42 @@ my @misses = (
 	[ 'speciality, page 1', 'doctor_list_s', "10, 0, 'speciality-7'" ],
 	[ 'speciality, page 80 (last)', 'doctor_list_s',
 	    "10, 790, 'speciality-7'" ],
+	[ "q 'a', page 1900", 'doctor_list_q1', "10, 18990, 'a'" ],
 	[ "q 'siti', page 1", 'doctor_list_q', "10, 0, '%siti%'" ],
 );
-my $prepare = <<"SQL";
+# A page as one slice of a sorted list of positions (the row ps).
+my $slice = sub {
+	my ($list) = @_;
+	return "SELECT $cols FROM (SELECT coalesce(cardinality(ps.positions), 0)"
+	    . ' AS total, ps.positions[($2::bigint + 1)::integer'
+	    . ' : ($2::bigint + $1::bigint)::integer] AS page'
+	    . " FROM (SELECT 1) one $list OFFSET 0) t"
+	    . ' LEFT JOIN LATERAL (SELECT l.* FROM unnest(t.page) pos'
+	    . ' JOIN doctor_list l ON l.position = pos'
+	    . ' WHERE t.total > $2::bigint) p ON true ORDER BY p.position';
+};
+my $common = <<"SQL";
+PREPARE doctor_list_q(bigint, bigint, text) AS
+ WITH m AS MATERIALIZED (SELECT position FROM doctor_search
+  WHERE name_lower LIKE lower(\$3))
+ SELECT $cols FROM (SELECT count(*) AS total FROM m) t
+ LEFT JOIN LATERAL (SELECT l.* FROM (SELECT * FROM
+  (SELECT m.position FROM m WHERE t.total > \$2::bigint
+  ORDER BY m.position LIMIT 100 OFFSET \$2::bigint) x LIMIT \$1::bigint) pg
+  JOIN doctor_list l ON l.position = pg.position) p ON true
+ ORDER BY p.position;
+PREPARE doctor_list_q1(bigint, bigint, text) AS
+SQL
+# The piece list's statement as BEFORE_REF has it: t flattened, so the
+# list is read again wherever t.total is used.
+my $before_q1 = "SELECT $cols FROM (SELECT coalesce(cardinality(ps.positions),"
+    . ' 0) AS total, ps.positions FROM (SELECT 1) one'
+    . ' LEFT JOIN doctor_search_pieces ps ON ps.piece = lower($3)) t'
+    . ' LEFT JOIN LATERAL (SELECT l.* FROM unnest(t.positions'
+    . '[($2::bigint + 1)::integer : ($2::bigint + $1::bigint)::integer])'
+    . ' pos JOIN doctor_list l ON l.position = pos'
+    . ' WHERE t.total > $2::bigint) p ON true ORDER BY p.position';
+my %prepare = (before => $common . "$before_q1;\n" . <<"SQL");
 PREPARE doctor_list(bigint, bigint) AS SELECT $cols
  FROM (SELECT n AS total FROM catalog_counts WHERE name = 'doctors') t
  LEFT JOIN LATERAL (SELECT * FROM doctor_list l
@@ -117,16 +154,17 @@ PREPARE doctor_list_s(bigint, bigint, text) AS SELECT $cols
   AND l.speciality_position > \$2::bigint
   AND l.speciality_position <= \$2::bigint + \$1::bigint) p ON true
  ORDER BY p.speciality_position;
-PREPARE doctor_list_q(bigint, bigint, text) AS
- WITH m AS MATERIALIZED (SELECT position FROM doctor_search
-  WHERE name_lower LIKE lower(\$3))
- SELECT $cols FROM (SELECT count(*) AS total FROM m) t
- LEFT JOIN LATERAL (SELECT l.* FROM (SELECT * FROM
-  (SELECT m.position FROM m WHERE t.total > \$2::bigint
-  ORDER BY m.position LIMIT 100 OFFSET \$2::bigint) x LIMIT \$1::bigint) pg
-  JOIN doctor_list l ON l.position = pg.position) p ON true
- ORDER BY p.position;
 SQL
+$prepare{after} = $common
+    . $slice->('LEFT JOIN doctor_search_pieces ps ON ps.piece = lower($3)')
+    . ";\n"
+    . 'PREPARE doctor_list(bigint, bigint) AS '
+    . $slice->("LEFT JOIN doctor_list_orders ps ON ps.kind = 'all'"
+    . ' AND ps.key = 0') . ";\n"
+    . 'PREPARE doctor_list_s(bigint, bigint, text) AS '
+    . $slice->('LEFT JOIN specialities s ON s.slug = $3'
+    . " LEFT JOIN doctor_list_orders ps ON ps.kind = 'speciality'"
+    . ' AND ps.key = s.id') . ";\n";
 # $when: 'loaded' (after the load and VACUUM) or 'written' (after the
 # writes below: a rebuild leaves its rows in the trigram index's pending
 # list until the next vacuum, which a q then reads through).
@@ -136,7 +174,7 @@ sub measure_misses {
 	for my $v (@variants) {
 		for my $m (@misses) {
 			my ($what, $name, $args) = @$m;
-			my $script = $prepare;
+			my $script = $prepare{$v};
 			$script .= "EXECUTE $name($args);\n" x 6;
 			$script .= ('EXPLAIN (ANALYZE, TIMING OFF) '
 			    . "EXECUTE $name($args);\n") x $repeat;
@@ -149,7 +187,9 @@ sub measure_misses {
 
 measure_misses('loaded');
 
-# Writes of one doctor (or practice) each; %d: a different row each time.
+# Writes of one doctor (or practice) each; %d: a different row each time,
+# or with same_rows the rows of the write before (a delete removes the
+# doctors the insert before it added, next to doctor %d by name).
 my @writes = (
 	[ 'fee (doctor_has_hospital)', $updates,
 	    'UPDATE doctor_has_hospital SET consultation_fee = '
@@ -161,12 +201,18 @@ my @writes = (
 	    . '1 + speciality_id %% 25 WHERE id = %d' ],
 	[ 'name (a rename)', $renames,
 	    "UPDATE doctors SET name = name || ' Jr' WHERE id = %d" ],
+	[ 'insert', $renames, "INSERT INTO doctors (slug, name, speciality_id) "
+	    . "SELECT 'bench-' || id, name || ' Sr', 1 + id %% 25 FROM doctors "
+	    . 'WHERE id = %d' ],
+	[ 'delete', $renames, "DELETE FROM doctors WHERE slug = 'bench-%d'",
+	    'same_rows' ],
 );
 my %times;
 my $row = 100;
 for my $round (1 .. $rounds) {
 	for my $w (@writes) {
-		my ($what, $n, $sql) = @$w;
+		my ($what, $n, $sql, $same_rows) = @$w;
+		$row -= 37 * $n + 1 if $same_rows;
 		for my $v ($round % 2 ? @variants : reverse @variants) {
 			my $script = "\\timing on\n";
 			$script .= sprintf("$sql;\n", $row + 37 * $_) for 1 .. $n;
@@ -179,14 +225,15 @@ for my $round (1 .. $rounds) {
 
 measure_misses('written');
 
-print "\n| single-doctor write (one transaction) | before | after |\n";
-print "|---|---|---|\n";
+print "\n| single-doctor write (one transaction) | before | after "
+    . "| before / after |\n";
+print "|---|---|---|---|\n";
 for my $w (@writes) {
 	my $what = $w->[0];
-	printf "| %s (median of %d) | %.2f ms | %.2f ms |\n", $what,
-	    scalar @{ $times{$what}{after} },
-	    median(@{ $times{$what}{before} }),
-	    median(@{ $times{$what}{after} });
+	my ($b, $a) = (median(@{ $times{$what}{before} }),
+	    median(@{ $times{$what}{after} }));
+	printf "| %s (median of %d) | %.2f ms | %.2f ms | %.1f |\n", $what,
+	    scalar @{ $times{$what}{after} }, $b, $a, $a > 0 ? $b / $a : 0;
 }
 printf "| bulk load (load_scale_data.sql) | %.1f s | %.1f s |\n",
     $load{before}, $load{after};

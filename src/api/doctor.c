@@ -9,20 +9,20 @@
  * the page (so a page past the end still brings the total).
  *
  * Every statement reads doctor_list (sql/004): the list rows as served,
- * numbered in list order overall and within each speciality; the name
- * search goes through doctor_search, lower-cased names by position.
+ * with positions in list order that leave gaps (sql/012: a count or a
+ * page boundary can never be computed from them); the name search goes
+ * through doctor_search, lower-cased names by position.
  *
- *  - no filter: the total from catalog_counts, the page one range of
- *    doctor_list's primary key (position);
- *  - speciality only: the total from speciality_doctor_counts, the page
- *    one range of (speciality_id, speciality_position);
+ *  - no filter, speciality only: the total and the page from the sorted
+ *    positions of the whole list or of the speciality (doctor_list_orders,
+ *    sql/012), one slice per page;
  *  - any other filter: the matching rows are collected once (MATERIALIZED,
  *    so the trigram or hospital index is used however the plan is made),
  *    then counted and sorted by position: the cost follows the number of
  *    matches, not the size of the table;
- *  - q shorter than a trigram alone: the total and the page from
- *    doctor_search_pieces (sql/005), the sorted positions of the names
- *    holding that piece; with another filter, that filter's rows tested
+ *  - q shorter than a trigram alone: the same from doctor_search_pieces
+ *    (sql/005), the sorted positions of the names holding that piece;
+ *    with another filter, that filter's rows tested
  *    one by one.
  */
 #include <string.h>
@@ -107,22 +107,26 @@
 	  " ORDER BY p.position", 3 }
 
 /*
- * q shorter than a trigram alone ($3: q itself): its piece's positions are
- * the matches in list order, so the total is the list's length and a page
- * one slice of it, read from doctor_list by primary key.  No row for the
- * piece: no match.  (Offsets stay below 2^31: PAGE_MAX x PAGE_SIZE_MAX.)
+ * A sorted list of positions (sql/012: doctor_list_orders for the whole
+ * list and each speciality, doctor_search_pieces for a q shorter than a
+ * trigram) holds the matches in list order: the total is its length and a
+ * page one slice of it, read from doctor_list by primary key, however deep.
+ * `list` yields the row holding it as ps; no row: no match.  (Offsets stay
+ * below 2^31: PAGE_MAX x PAGE_SIZE_MAX.)  OFFSET 0 keeps t a subquery, so
+ * the list is read (detoasted, 80 kB for the whole list) twice per
+ * statement, not again for each page row where t.total is used (the last
+ * unfiltered page: 2.6-3.2 ms before, 0.2-0.4 ms).
  */
-#define PIECE_LIST(name) \
+#define SORTED_POSITIONS_LIST(name, nparams, list) \
 	{ name, "SELECT " DOCTOR_LIST_COLUMNS \
 	  " FROM (SELECT coalesce(cardinality(ps.positions), 0) AS total," \
-	  "  ps.positions FROM (SELECT 1) one" \
-	  "  LEFT JOIN doctor_search_pieces ps ON ps.piece = lower($3)) t" \
-	  " LEFT JOIN LATERAL (SELECT l.* FROM unnest(t.positions" \
-	  "  [($2::bigint + 1)::integer" \
-	  " : ($2::bigint + $1::bigint)::integer])" \
-	  "  pos JOIN doctor_list l ON l.position = pos" \
+	  "  ps.positions[($2::bigint + 1)::integer" \
+	  "  : ($2::bigint + $1::bigint)::integer] AS page" \
+	  "  FROM (SELECT 1) one " list " OFFSET 0) t" \
+	  " LEFT JOIN LATERAL (SELECT l.* FROM unnest(t.page) pos" \
+	  "  JOIN doctor_list l ON l.position = pos" \
 	  "  WHERE t.total > $2::bigint) p ON true" \
-	  " ORDER BY p.position", 3 }
+	  " ORDER BY p.position", nparams }
 
 enum doctor_filter {
 	FILTER_SPECIALITY	= 1 << 0,
@@ -132,27 +136,13 @@ enum doctor_filter {
 
 /* Indexed by the enum doctor_filter bits in use. */
 static const struct db_stmt doctor_list[8] = {
-	{ "doctor_list",
-	    "SELECT " DOCTOR_LIST_COLUMNS
-	    " FROM (SELECT n AS total FROM catalog_counts"
-	    "  WHERE name = 'doctors') t"
-	    " LEFT JOIN LATERAL (SELECT * FROM doctor_list l"
-	    "  WHERE l.position > $2::bigint"
-	    "  AND l.position <= $2::bigint + $1::bigint) p ON true"
-	    " ORDER BY p.position", 2 },
-	{ "doctor_list_s",
-	    "SELECT " DOCTOR_LIST_COLUMNS
-	    " FROM (SELECT s.id AS speciality_id, coalesce(c.n, 0) AS total"
-	    "  FROM (SELECT 1) one"
-	    "  LEFT JOIN specialities s ON s.slug = $3"
-	    "  LEFT JOIN speciality_doctor_counts c"
-	    "  ON c.speciality_id = s.id) t"
-	    " LEFT JOIN LATERAL (SELECT * FROM doctor_list l"
-	    "  WHERE l.speciality_id = t.speciality_id"
-	    "  AND l.speciality_position > $2::bigint"
-	    "  AND l.speciality_position <= $2::bigint + $1::bigint) p"
-	    " ON true"
-	    " ORDER BY p.speciality_position", 3 },
+	SORTED_POSITIONS_LIST("doctor_list", 2,
+	    "LEFT JOIN doctor_list_orders ps"
+	    " ON ps.kind = 'all' AND ps.key = 0"),
+	SORTED_POSITIONS_LIST("doctor_list_s", 3,
+	    "LEFT JOIN specialities s ON s.slug = $3"
+	    " LEFT JOIN doctor_list_orders ps"
+	    " ON ps.kind = 'speciality' AND ps.key = s.id"),
 	MATCHING_LIST("doctor_list_h", 3, BY_HOSPITAL(3)),
 	MATCHING_LIST("doctor_list_sh", 4,
 	    BY_SPECIALITY(3) " AND " BY_HOSPITAL(4)),
@@ -174,7 +164,8 @@ static const struct db_stmt doctor_list[8] = {
  * their q parameter is q itself, not a LIKE pattern.
  */
 static const struct db_stmt doctor_list_short_q[8] = {
-	[FILTER_NAME] = PIECE_LIST("doctor_list_q1"),
+	[FILTER_NAME] = SORTED_POSITIONS_LIST("doctor_list_q1", 3,
+	    "LEFT JOIN doctor_search_pieces ps ON ps.piece = lower($3)"),
 	[FILTER_SPECIALITY | FILTER_NAME] = MATCHING_LIST("doctor_list_sq1", 4,
 	    BY_SPECIALITY(3) " AND " BY_SHORT_NAME(4)),
 	[FILTER_HOSPITAL | FILTER_NAME] = MATCHING_LIST("doctor_list_hq1", 4,

@@ -1,5 +1,6 @@
 # Deep pages of the unfiltered lists: doctors are read from doctor_list
-# (sql/004, numbered rows), hospitals and published articles start from
+# (sql/004; sparse positions, paged through sorted lists since sql/012),
+# hospitals and published articles start from
 # catalog_page_marks (sql/003).  Every page must be exactly what OFFSET
 # over the whole ordered table gives, across mark boundaries, with ties in
 # the sort key, and after inserts, renames, deletes, speciality changes,
@@ -72,31 +73,40 @@ sub marks_exact {
 	    ? int(($t->psql($count) - 1) / 100) : 0, "$list: and no other");
 }
 
-# doctor_list is doctors joined to specialities, numbered in list order
-# overall and per speciality, with nothing missing, extra or stale.
+# doctor_list is doctors joined to specialities, its positions in list
+# order (sparse since sql/012: compared by rank), with nothing missing,
+# extra or stale; doctor_list_orders holds the sorted positions of the
+# whole list and of each speciality.
 sub doctor_list_exact {
 	my ($what) = @_;
 	is($t->psql(<<'SQL'), 0, "doctor_list mirrors doctors ($what)");
 SELECT count(*) FROM (
   (SELECT row_number() OVER (ORDER BY d.name, d.id),
-     row_number() OVER (PARTITION BY d.speciality_id ORDER BY d.name, d.id),
      d.id, d.slug::text, d.name, d.title, d.photo_url, d.years_of_practice,
      s.id, s.slug::text, s.name
    FROM doctors d JOIN specialities s ON s.id = d.speciality_id
    EXCEPT ALL
-   SELECT position, speciality_position, doctor_id, slug, name, title,
-     photo_url, years_of_practice, speciality_id, speciality_slug,
+   SELECT row_number() OVER (ORDER BY position), doctor_id, slug, name,
+     title, photo_url, years_of_practice, speciality_id, speciality_slug,
      speciality_name FROM doctor_list)
   UNION ALL
-  (SELECT position, speciality_position, doctor_id, slug, name, title,
-     photo_url, years_of_practice, speciality_id, speciality_slug,
+  (SELECT row_number() OVER (ORDER BY position), doctor_id, slug, name,
+     title, photo_url, years_of_practice, speciality_id, speciality_slug,
      speciality_name FROM doctor_list
    EXCEPT ALL
    SELECT row_number() OVER (ORDER BY d.name, d.id),
-     row_number() OVER (PARTITION BY d.speciality_id ORDER BY d.name, d.id),
      d.id, d.slug::text, d.name, d.title, d.photo_url, d.years_of_practice,
      s.id, s.slug::text, s.name
    FROM doctors d JOIN specialities s ON s.id = d.speciality_id)) diff
+SQL
+	is($t->psql(<<'SQL'), 0, "doctor_list_orders exact ($what)");
+SELECT count(*) FROM (SELECT 'all'::text AS kind, 0::bigint AS key
+  UNION SELECT 'speciality', id FROM specialities
+  UNION SELECT kind, key FROM doctor_list_orders) k
+LEFT JOIN doctor_list_orders o USING (kind, key)
+WHERE coalesce(o.positions, '{}') IS DISTINCT FROM ARRAY(SELECT
+  l.position::integer FROM doctor_list l
+  WHERE k.kind = 'all' OR l.speciality_id = k.key ORDER BY l.position)
 SQL
 	is($t->psql('SELECT count(*) FROM doctor_list l FULL JOIN doctor_search '
 	    . 'n ON n.position = l.position WHERE n.name_lower IS DISTINCT '

@@ -88,21 +88,20 @@ sub page_of {
 	    / 100);
 }
 
-# doctor_list (sql/004) is doctors joined to specialities, numbered in
-# list order overall and per speciality; doctor_search and its pieces
-# (sql/005) follow its names.
+# doctor_list (sql/004) is doctors joined to specialities, its positions
+# in list order (sparse since sql/012: compared by rank); doctor_search
+# and its pieces (sql/005) follow its names; doctor_list_orders (sql/012)
+# holds the sorted positions of the whole list and of each speciality.
 sub derived_exact {
 	my ($what) = @_;
 	my $mine = q{SELECT row_number() OVER (ORDER BY d.name, d.id),
-	    row_number() OVER (PARTITION BY d.speciality_id
-		ORDER BY d.name, d.id),
 	    d.id, d.slug::text, d.name, d.title, d.photo_url,
 	    d.years_of_practice, s.id, s.slug::text, s.name
 	    FROM doctors d JOIN specialities s ON s.id = d.speciality_id};
-	my $theirs = q{SELECT position, speciality_position, doctor_id, slug,
-	    name, title, photo_url, years_of_practice, speciality_id,
+	my $theirs = q{SELECT row_number() OVER (ORDER BY position), doctor_id,
+	    slug, name, title, photo_url, years_of_practice, speciality_id,
 	    speciality_slug, speciality_name FROM doctor_list};
-	# One psql: the rows that differ, in each of the three tables.
+	# One psql: the rows that differ, in each of the four tables.
 	my $search = 'SELECT count(*) FROM doctor_list l FULL JOIN '
 	    . 'doctor_search n ON n.position = l.position WHERE '
 	    . 'n.name_lower IS DISTINCT FROM lower(l.name)';
@@ -116,10 +115,20 @@ WHERE p.positions IS DISTINCT FROM ARRAY(SELECT s.position::integer
   FROM doctor_search s WHERE strpos(s.name_lower, piece) > 0
   ORDER BY s.position)
 SQL
+	my $orders = <<'SQL';
+SELECT count(*) FROM (SELECT 'all'::text AS kind, 0::bigint AS key
+  UNION SELECT 'speciality', id FROM specialities
+  UNION SELECT kind, key FROM doctor_list_orders) k
+LEFT JOIN doctor_list_orders o USING (kind, key)
+WHERE coalesce(o.positions, '{}') IS DISTINCT FROM ARRAY(SELECT
+  l.position::integer FROM doctor_list l
+  WHERE k.kind = 'all' OR l.speciality_id = k.key ORDER BY l.position)
+SQL
 	is($t->psql("SELECT (SELECT count(*) FROM (($mine EXCEPT ALL $theirs) "
 	    . "UNION ALL ($theirs EXCEPT ALL $mine)) diff) || ' ' || ($search) "
-	    . "|| ' ' || ($pieces)"), '0 0 0', "$what: doctor_list mirrors "
-	    . 'doctors, doctor_search doctor_list, doctor_search_pieces exact');
+	    . "|| ' ' || ($pieces) || ' ' || ($orders)"), '0 0 0 0',
+	    "$what: doctor_list mirrors doctors, doctor_search doctor_list, "
+	    . 'doctor_search_pieces and doctor_list_orders exact');
 }
 
 sub by_hospital {
@@ -234,6 +243,88 @@ $t->psql(q{INSERT INTO doctors (slug, name, speciality_id, bio) VALUES
 check_doctor('insert', $t->psql("SELECT id FROM doctors WHERE slug = 'doc-new'"));
 is($t->psql("SELECT n FROM catalog_counts WHERE name = 'doctors'"), 3000,
     'doctor counter exact');
+
+# Sparse positions (sql/012): inserts, renames and deletes patch the rows
+# and lists concerned.  Each case: what it does, its statement, and the
+# doctors (by slug) whose lists and details are checked after it, with
+# every derived table (check_doctor; a sub: found before the statement);
+# a deleted slug must answer 404.
+sub slug_id {
+	$t->psql('SELECT id FROM doctors WHERE slug = ' . sql_str($_[0]));
+}
+# The doctor after $slug in list order, which a delete's gap closes on.
+sub next_slug {
+	$t->psql('SELECT slug FROM doctors WHERE (name, id) > (SELECT name, id '
+	    . 'FROM doctors WHERE slug = ' . sql_str($_[0])
+	    . ') ORDER BY name, id LIMIT 1');
+}
+my $far = $t->psql("SELECT slug FROM doctors ORDER BY name, id LIMIT 1");
+my @cases = (
+	[ 'insert at the front', q{INSERT INTO doctors (slug, name,
+	    speciality_id) VALUES ('t-front', 'Aaaa Front', 1)}, ['t-front'] ],
+	[ 'insert at the end', q{INSERT INTO doctors (slug, name, title,
+	    speciality_id) VALUES ('t-end', 'Zzzz End', 'dr.', 3)},
+	    ['t-end'] ],
+	[ 'a rename that moves a doctor far (first to last)',
+	    "UPDATE doctors SET name = 'Zzzz Moved' WHERE slug = '$far'",
+	    [$far, 't-end'] ],
+	[ 'a multi-row rename in one statement (30 doctors)',
+	    q{UPDATE doctors SET name = name || ' Sr' WHERE id % 100 = 7},
+	    [ 'doc-107', 'doc-1507', 'doc-2907' ] ],
+	[ 'a multi-row insert in one statement (3 doctors)',
+	    q{INSERT INTO doctors (slug, name, speciality_id) VALUES
+	    ('t-m1', 'Made Kusuma 77', 2), ('t-m2', 'Made Kusuma 77', 4),
+	    ('t-m3', 'Andi Halim 1x', 2)}, [ 't-m1', 't-m2', 't-m3' ] ],
+	[ 'a rename and a change of speciality in one statement',
+	    q{UPDATE doctors SET name = 'Budi Halim 3x', speciality_id = 5
+	    WHERE slug = 't-m2'}, ['t-m2'] ],
+	[ 'a delete (the first doctor)', q{DELETE FROM doctors WHERE slug =
+	    't-front'}, sub { [ next_slug('t-front') ] }, ['t-front'] ],
+	[ 'a multi-row delete', q{DELETE FROM doctors WHERE slug IN ('t-m1',
+	    'doc-333', 't-end')}, sub { [ 't-m3', next_slug('doc-333') ] },
+	    [ 't-m1', 'doc-333', 't-end' ] ],
+	[ 'a bulk rename (over 200 rows: one rebuild)',
+	    q{UPDATE doctors SET name = name || ' B' WHERE id % 10 = 3},
+	    [ 'doc-13', 'doc-2503' ] ],
+);
+for my $c (@cases) {
+	my ($what, $sql, $check, $gone) = @$c;
+	# Neighbours are found before the statement.
+	$check = $check->() if ref $check eq 'CODE';
+	my $ms = timed($sql);
+	diag("$what: $ms ms");
+	check_doctor($what, slug_id($_)) for @$check;
+	is(api('POST', '/api/doctor/show', json => { slug => $_ })->{status},
+	    404, "$what: $_ gone") for @{ $gone // [] };
+}
+
+# 40 single inserts into one gap, each just after the one before: the
+# gap halves each time, runs out of integers (3,000 doctors: gap 666,444,
+# about 19 halvings), and that insert rebuilds, spreading the positions
+# again; every insert stays correct.
+my $anchor = $t->psql("SELECT name FROM doctors WHERE slug = 'doc-1000'");
+my $spread_again = 0;
+for my $k (1 .. 40) {
+	$t->psql("INSERT INTO doctors (slug, name, speciality_id) VALUES "
+	    . "('t-gap-$k', " . sql_str("$anchor " . ('a' x $k)) . ', 1)');
+	# A rebuild leaves every position at rank x gap.
+	$spread_again++ if $t->psql('SELECT bool_and(position = rank * gap) '
+	    . 'FROM (SELECT position, row_number() OVER (ORDER BY position) '
+	    . 'AS rank, 2000000000 / (count(*) OVER () + 1) AS gap FROM '
+	    . 'doctor_list) r') eq 't';
+	check_doctor("gap insert $k", slug_id("t-gap-$k"))
+	    if $k % 10 == 0 || $spread_again == 1;
+	$spread_again++ if $spread_again == 1;
+}
+ok($spread_again, '40 inserts into one gap: it ran out and was re-spread');
+check_doctor('after the gap inserts', slug_id('doc-1000'));
+
+$t->psql('TRUNCATE doctor_has_hospital, doctors CASCADE');
+expect_page('truncate: unfiltered', {}, 'true', 1);
+derived_exact('truncate');
+$t->psql(q{INSERT INTO doctors (slug, name, speciality_id) VALUES
+    ('t-after', 'Siti After', 1)});
+check_doctor('insert after truncate', slug_id('t-after'));
 
 $t->stop;
 done_testing;
