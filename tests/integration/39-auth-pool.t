@@ -65,6 +65,12 @@ sub flood {
 				    headers => { 'Content-Type' =>
 				    'application/json' } });
 				my $j = eval { json_decode($r->{content}) };
+				# 599: HTTP::Tiny's own failure; keep its reason.
+				if ($r->{status} == 599 && open my $e, '>>',
+				    "$out.$c.599") {
+					print {$e} ($r->{content} // '') =~ s/\s+/ /gr,
+					    "\n";
+				}
 				printf {$fh} "%d %.3f %s %d\n", $r->{status},
 				    time - $t0,
 				    $r->{headers}{'retry-after'} // '-',
@@ -77,11 +83,16 @@ sub flood {
 	}
 	return sub {
 		waitpid($_, 0) for @kids;
-		my @rows;
+		my (@rows, %client_errors);
 		for my $c (1 .. $clients) {
 			open my $fh, '<', "$out.$c" or next;
 			push @rows, map { [ split ] } <$fh>;
+			open my $e, '<', "$out.$c.599" or next;
+			chomp(my @reasons = <$e>);
+			$client_errors{$_}++ for @reasons;
 		}
+		diag("$tag: the client failed ($client_errors{$_} x): $_")
+		    for sort keys %client_errors;
 		return @rows;
 	};
 }
