@@ -46,9 +46,15 @@ is($t->login_patient($EMAIL, 'wrong password'), undef, 'a failed login');
 my $dhh = $t->psql("SELECT id || ',' || doctor_id FROM doctor_has_hospital "
     . "ORDER BY id LIMIT 1");
 if ($dhh) {
+	# After every appointment the doctor already has: the demo data books
+	# doctors at fixed hours, and one day from now could overlap one
+	# (sql/008's exclusion constraint) at some times of day.
+	my ($dh, $doc) = split /,/, $dhh;
 	$t->psql("INSERT INTO appointments (doctor_has_hospital_id, doctor_id, "
-	    . "patient_id, appointment, starts_at, ends_at) VALUES ($dhh, $uid, "
-	    . "'online', now() + interval '1 day', now() + interval '25 hours')");
+	    . "patient_id, appointment, starts_at, ends_at) SELECT $dh, $doc, "
+	    . "$uid, 'online', t, t + interval '1 hour' FROM (SELECT "
+	    . "greatest(now(), max(ends_at)) + interval '1 day' AS t FROM "
+	    . "appointments WHERE doctor_id = $doc) s");
 }
 my $before = row();
 
