@@ -17,16 +17,20 @@
 --    (k arrivals in one gap: spread evenly over it).  When the gap has no
 --    free integer left, the statement rebuilds, which spreads them again;
 --  - nothing reads positions as counts any more: speciality_position is
---    dropped, and the unfiltered list and each speciality are stored as
---    sorted lists of positions in doctor_list_orders, exactly as the
---    pieces are in doctor_search_pieces (sql/005).  A page of any of the
---    three is one slice of one integer[] joined to doctor_list by
---    position; its total is the list's cardinality();
+--    dropped, and the unfiltered list, each speciality and each one- or
+--    two-letter piece of the names (sql/005) are sorted lists of
+--    positions, all kept the same way: in chunks of 256 positions
+--    (sorted_list_chunks, below).  A page of any of them is the slice of
+--    the one or two chunks holding its ranks, found by the running sum of
+--    the chunks' lengths, joined to doctor_list by position; its total
+--    is the sum of the lengths.  doctor_list_orders and
+--    doctor_search_pieces are views assembling whole lists, for tests
+--    and people;
 --  - a statement that inserts, deletes or renames doctors removes and
 --    inserts the rows concerned in doctor_list and doctor_search, and
---    patches only the lists concerned: the whole list, the specialities,
---    the pieces of the old and the new lower-cased names (the lists stay
---    sorted: intarray's - and | sort and deduplicate).
+--    patches only the chunks concerned: of the whole list, the
+--    specialities, the pieces of the old and the new lower-cased names
+--    (the chunks stay sorted: intarray's - and | sort and deduplicate).
 --    A statement that removes or adds more than 200 doctors rebuilds
 --    instead (a bulk load, a mass import): a patch's neighbour look-ups and
 --    list rewrites grow with its rows, a rebuild does not (20,000 doctors,
@@ -41,14 +45,16 @@
 -- patch writes doctors (or specialities) and so notifies as before.
 --
 -- Measured (bench/catalog_write.pl, 20,000 doctors, a busy shared machine;
--- bench/RESULTS.md "#10 sparse positions"): a rename 1,905 -> 17.6 ms, an
--- insert 1,779 -> 14.6 ms, a delete 1,656 -> 15.8 ms, a change of
--- speciality 41.8 -> 1.6 ms.  Still above 10 ms for the first three: most
--- of it (13-17 ms of a rename) is rewriting the piece lists of the name,
--- whose one-letter pieces hold most of the catalog; lists split into small
--- chunks would be the next step.  Misses: the last unfiltered page 0.05 ->
--- 0.19 ms (a slice of an 80 kB list instead of an index range), speciality
--- pages equal.
+-- bench/RESULTS.md "#10 sparse positions"): with whole lists, a rename
+-- 1,905 -> 17.6 ms, an insert 1,779 -> 14.6 ms, a delete 1,656 -> 15.8 ms,
+-- 13-17 ms of a rename rewriting its ~40 piece lists (the one-letter ones
+-- hold most of the catalog: 'a' 19,609 positions, 78 kB).  In chunks, the
+-- figures of RESULTS.md's chunked table: a rename, insert or delete
+-- rewrites ~44 rows of at most 2 kB; warm, on the scale data, 5-8 ms each
+-- (chunks of 128: as fast, but pages read 158 chunks' lengths, 0.45 ms a
+-- page; 512: writes no faster, pages no faster).  A change of speciality
+-- 41.8 -> 1.6-3 ms.  Misses: unfiltered and 1-letter q pages 0.15-0.25 ms
+-- (the running sum over 79 chunks), speciality pages 0.1-0.2 ms.
 
 -- The bounds positions are spread between: above 0 (doctor_list's CHECK)
 -- and at most 2,000,000,000, below integer's 2,147,483,647.
@@ -118,7 +124,10 @@ $$;
 -- one that was deleted keeps within its range, so no key collides.
 CREATE OR REPLACE FUNCTION sorted_lists_patch(kinds text[], keys text[],
     moved integer[], arriving boolean[]) RETURNS void
-LANGUAGE sql AS $$
+-- plpgsql, not sql: its statement's plan is kept for the session, where
+-- a sql function's is made again at each call.
+LANGUAGE plpgsql AS $$
+BEGIN
 	WITH delta AS (SELECT d.kind, d.key, d.position, d.arrives,
 		coalesce((SELECT c.first_position FROM sorted_list_chunks c
 		    WHERE c.kind = d.kind AND c.key = d.key
@@ -149,8 +158,8 @@ LANGUAGE sql AS $$
 	    n)
 	SELECT p.kind, p.key, c.first_position, c.positions, c.n
 	FROM patched p,
-	    sorted_list_cut(p.positions, 2 * sorted_list_chunk_size()) c
-$$;
+	    sorted_list_cut(p.positions, 2 * sorted_list_chunk_size()) c;
+END $$;
 
 -- The lists as whole arrays, as the tests and a person read them (the
 -- API reads the chunks): the unfiltered list and the specialities ...
@@ -261,8 +270,9 @@ $$;
 CREATE OR REPLACE FUNCTION doctor_list_orders_patch(whole boolean,
     gone_pos integer[], gone_sp bigint[], came_pos integer[],
     came_sp bigint[]) RETURNS void
-LANGUAGE sql AS $$
-	SELECT sorted_lists_patch(array_agg(kind), array_agg(key),
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM sorted_lists_patch(array_agg(kind), array_agg(key),
 	    array_agg(position), array_agg(arrives))
 	FROM (SELECT 'speciality' AS kind, g.sp::text AS key, g.p AS position,
 		false AS arrives
@@ -273,8 +283,8 @@ LANGUAGE sql AS $$
 	    UNION ALL
 	    SELECT 'all', '0', p, false FROM unnest(gone_pos) p WHERE whole
 	    UNION ALL
-	    SELECT 'all', '0', p, true FROM unnest(came_pos) p WHERE whole) d
-$$;
+	    SELECT 'all', '0', p, true FROM unnest(came_pos) p WHERE whole) d;
+END $$;
 
 -- The doctors gone_ids leave the list (their current rows go), the
 -- doctors came_ids arrive (read from doctors as they are now); an id in
