@@ -183,9 +183,9 @@ my $chunks = sub {
 	    . ' sum(n) OVER (ORDER BY first_position) - n AS before'
 	    . " FROM sorted_list_chunks WHERE $key)"
 	    . " SELECT $cols FROM (SELECT coalesce(sum(n), 0) AS total FROM c) t"
-	    . ' LEFT JOIN LATERAL (SELECT l.* FROM c'
-	    . " JOIN sorted_list_chunks k ON $key"
-	    . ' AND k.first_position = c.first_position,'
+	    . ' LEFT JOIN LATERAL (SELECT l.* FROM c,'
+	    . ' LATERAL (SELECT k.positions FROM sorted_list_chunks k'
+	    . " WHERE $key AND k.first_position = c.first_position LIMIT 1) k,"
 	    . ' unnest(k.positions[(greatest($2::bigint - c.before, 0) + 1)'
 	    . '::integer : ($2::bigint + $1::bigint - c.before)::integer]) pos'
 	    . ' JOIN doctor_list l ON l.position = pos'

@@ -114,7 +114,10 @@
  * list's kind and key): the total is the sum of the chunks' lengths, and
  * a page the slices of the one or two chunks holding its ranks, found by
  * the running sum of the lengths (20,000 doctors: 79 chunks for the whole
- * list), read from doctor_list by primary key, however deep.  No chunk:
+ * list), read from doctor_list by primary key, however deep.  The LIMIT
+ * keeps the chunk's row a lookup for each chunk chosen: joined, the
+ * planner (expecting 3 chunks) sliced every chunk for every chunk, 0.9-1.6
+ * ms a page instead of 0.2 ms.  No chunk:
  * no match.  (Offsets stay below 2^31: PAGE_MAX x PAGE_SIZE_MAX.)
  */
 #define SORTED_CHUNKS_LIST(name, nparams, key) \
@@ -123,9 +126,10 @@
 	  "  FROM sorted_list_chunks WHERE " key ")" \
 	  " SELECT " DOCTOR_LIST_COLUMNS \
 	  " FROM (SELECT coalesce(sum(n), 0) AS total FROM c) t" \
-	  " LEFT JOIN LATERAL (SELECT l.* FROM c" \
-	  "  JOIN sorted_list_chunks k ON " key \
-	  "  AND k.first_position = c.first_position," \
+	  " LEFT JOIN LATERAL (SELECT l.* FROM c," \
+	  "  LATERAL (SELECT k.positions FROM sorted_list_chunks k" \
+	  "  WHERE " key " AND k.first_position = c.first_position" \
+	  "  LIMIT 1) k," \
 	  "  unnest(k.positions[(greatest($2::bigint - c.before, 0) + 1)" \
 	  "  ::integer : ($2::bigint + $1::bigint - c.before)::integer]) pos" \
 	  "  JOIN doctor_list l ON l.position = pos" \
