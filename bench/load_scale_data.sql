@@ -132,6 +132,6 @@ COMMIT;
 
 -- Fresh statistics and visibility map: index-only scans need the latter.
 VACUUM ANALYZE specialities, doctors, doctor_list, doctor_search,
-    sorted_list_chunks, hospitals,
+    doctor_search_pieces, hospitals,
     doctor_has_hospital, doctor_schedules, appointments, articles,
     catalog_counts, catalog_page_marks;
