@@ -48,13 +48,14 @@
 -- bench/RESULTS.md "#10 sparse positions"): with whole lists, a rename
 -- 1,905 -> 17.6 ms, an insert 1,779 -> 14.6 ms, a delete 1,656 -> 15.8 ms,
 -- 13-17 ms of a rename rewriting its ~40 piece lists (the one-letter ones
--- hold most of the catalog: 'a' 19,609 positions, 78 kB).  In chunks, the
--- figures of RESULTS.md's chunked table: a rename, insert or delete
--- rewrites ~44 rows of at most 2 kB; warm, on the scale data, 5-8 ms each
--- (chunks of 128: as fast, but pages read 158 chunks' lengths, 0.45 ms a
--- page; 512: writes no faster, pages no faster).  A change of speciality
--- 41.8 -> 1.6-3 ms.  Misses: unfiltered and 1-letter q pages 0.15-0.25 ms
--- (the running sum over 79 chunks), speciality pages 0.1-0.2 ms.
+-- hold most of the catalog: 'a' 19,609 positions, 78 kB).  In chunks
+-- (same run, whole lists -> chunks): a rename 15.4 -> 9.3 ms, an insert
+-- 16.5 -> 9.9 ms, a delete 14.3 -> 5.7 ms, ~44 rows of at most 2 kB
+-- rewritten; a change of speciality 1.6 -> 2.0 ms.  Chunks of 128 wrote
+-- as fast but a page summed 158 lengths (0.45 ms); 512 wrote no faster.
+-- Misses pay the running sum over all of a list's chunks: unfiltered and
+-- 1-letter q pages 0.11-0.19 -> 0.25-0.28 ms, speciality pages about
+-- equal (0.07-0.13 -> 0.09-0.15 ms).
 
 -- The bounds positions are spread between: above 0 (doctor_list's CHECK)
 -- and at most 2,000,000,000, below integer's 2,147,483,647.
