@@ -7,7 +7,9 @@
 #
 #  - before: the migrations of BEFORE_REF (default 8e73e6a, main before
 #    sql/012; 402595d was main before sql/007), from git;
-#  - after: the migrations of this tree.
+#  - whole (with WHOLE_REF, e.g. 977c479: sql/012 with each sorted list
+#    one integer[]), from git;
+#  - after: the migrations of this tree (sql/012's lists in chunks).
 #
 # For each: the bulk load's time (the whole load_scale_data.sql); single-
 # doctor writes, each its own transaction (autocommit), timed by psql
@@ -23,7 +25,7 @@
 # Single-doctor renames, inserts and deletes are medians of RENAMES (they
 # rebuild before).  Run through bench/run-catalog-write.sh.  Environment:
 # CEXUP_BIN, CEXUP_SRCDIR, BEFORE_SQL (a directory of migrations instead of
-# BEFORE_REF's), UPDATES (default 21), RENAMES (default 5), ROUNDS
+# BEFORE_REF's), WHOLE_REF, UPDATES (default 21), RENAMES (default 5), ROUNDS
 # (default 2), REPEAT (default 21).
 use strict;
 use warnings;
@@ -53,6 +55,14 @@ if ($ENV{BEFORE_SQL}) {
 	    or die "bench: git archive $ref sql failed\n";
 	$sql_dir{before} .= '/sql';
 }
+if (my $ref = $ENV{WHOLE_REF}) {
+	$sql_dir{whole} = "$t->{tmp}/whole";
+	make_path($sql_dir{whole});
+	system("git -C '$FindBin::Bin/..' archive '$ref' sql | "
+	    . "tar -x -C '$sql_dir{whole}'") == 0
+	    or die "bench: git archive $ref sql failed\n";
+	$sql_dir{whole} .= '/sql';
+}
 
 # psql on a file or a script text in database $db; its output.
 sub psql_run {
@@ -75,8 +85,8 @@ sub median {
 	return @v ? $v[$#v / 2] : 'n/a';
 }
 
-my @variants = qw(before after);
-my %db = (before => "bench_before", after => "bench_after");
+my @variants = ('before', $sql_dir{whole} ? 'whole' : (), 'after');
+my %db = map { $_ => "bench_$_" } @variants;
 my %load;
 for my $v (@variants) {
 	$t->psql("CREATE DATABASE $db{$v} OWNER cexup", 'postgres');
@@ -107,7 +117,7 @@ my @misses = (
 	[ "q 'a', page 1900", 'doctor_list_q1', "10, 18990, 'a'" ],
 	[ "q 'siti', page 1", 'doctor_list_q', "10, 0, '%siti%'" ],
 );
-# A page as one slice of a sorted list of positions (the row ps).
+# whole: a page as one slice of a sorted list of positions (the row ps).
 my $slice = sub {
 	my ($list) = @_;
 	return "SELECT $cols FROM (SELECT coalesce(cardinality(ps.positions), 0)"
@@ -155,7 +165,7 @@ PREPARE doctor_list_s(bigint, bigint, text) AS SELECT $cols
   AND l.speciality_position <= \$2::bigint + \$1::bigint) p ON true
  ORDER BY p.speciality_position;
 SQL
-$prepare{after} = $common
+$prepare{whole} = $common
     . $slice->('LEFT JOIN doctor_search_pieces ps ON ps.piece = lower($3)')
     . ";\n"
     . 'PREPARE doctor_list(bigint, bigint) AS '
@@ -165,6 +175,30 @@ $prepare{after} = $common
     . $slice->('LEFT JOIN specialities s ON s.slug = $3'
     . " LEFT JOIN doctor_list_orders ps ON ps.kind = 'speciality'"
     . ' AND ps.key = s.id') . ";\n";
+# after: a page from the chunks of a sorted list (sorted_list_chunks),
+# found by the running sum of their lengths, as doctor.c has it.
+my $chunks = sub {
+	my ($key) = @_;
+	return 'WITH c AS MATERIALIZED (SELECT first_position, n,'
+	    . ' sum(n) OVER (ORDER BY first_position) - n AS before'
+	    . " FROM sorted_list_chunks WHERE $key)"
+	    . " SELECT $cols FROM (SELECT coalesce(sum(n), 0) AS total FROM c) t"
+	    . ' LEFT JOIN LATERAL (SELECT l.* FROM c,'
+	    . ' LATERAL (SELECT k.positions FROM sorted_list_chunks k'
+	    . " WHERE $key AND k.first_position = c.first_position LIMIT 1) k,"
+	    . ' unnest(k.positions[(greatest($2::bigint - c.before, 0) + 1)'
+	    . '::integer : ($2::bigint + $1::bigint - c.before)::integer]) pos'
+	    . ' JOIN doctor_list l ON l.position = pos'
+	    . ' WHERE t.total > $2::bigint AND c.before < $2::bigint + $1::bigint'
+	    . ' AND c.before + c.n > $2::bigint) p ON true ORDER BY p.position';
+};
+$prepare{after} = $common
+    . $chunks->("kind = 'piece' AND key = lower(\$3)") . ";\n"
+    . 'PREPARE doctor_list(bigint, bigint) AS '
+    . $chunks->("kind = 'all' AND key = '0'") . ";\n"
+    . 'PREPARE doctor_list_s(bigint, bigint, text) AS '
+    . $chunks->("kind = 'speciality' AND key = (SELECT id::text"
+    . ' FROM specialities WHERE slug = $3)') . ";\n";
 # $when: 'loaded' (after the load and VACUUM) or 'written' (after the
 # writes below: a rebuild leaves its rows in the trigram index's pending
 # list until the next vacuum, which a q then reads through).
@@ -225,23 +259,28 @@ for my $round (1 .. $rounds) {
 
 measure_misses('written');
 
-print "\n| single-doctor write (one transaction) | before | after "
-    . "| before / after |\n";
-print "|---|---|---|---|\n";
+print "\n| single-doctor write (one transaction) | "
+    . join(' | ', @variants) . " | before / after |\n";
+print '|---' x (@variants + 1), "|\n";
 for my $w (@writes) {
 	my $what = $w->[0];
-	my ($b, $a) = (median(@{ $times{$what}{before} }),
-	    median(@{ $times{$what}{after} }));
-	printf "| %s (median of %d) | %.2f ms | %.2f ms | %.1f |\n", $what,
-	    scalar @{ $times{$what}{after} }, $b, $a, $a > 0 ? $b / $a : 0;
+	my %m = map { $_ => median(@{ $times{$what}{$_} }) } @variants;
+	printf "| %s (median of %d) | %s | %.1f |\n", $what,
+	    scalar @{ $times{$what}{after} },
+	    join(' | ', map { sprintf '%.2f ms', $m{$_} } @variants),
+	    $m{after} > 0 ? $m{before} / $m{after} : 0;
 }
-printf "| bulk load (load_scale_data.sql) | %.1f s | %.1f s |\n",
-    $load{before}, $load{after};
-print "\n| list miss (PostgreSQL, median of $repeat) | before | after "
-    . "| before, after the writes | after, after the writes |\n";
-print "|---|---|---|---|---|\n";
-printf "| %s | %.3f ms | %.3f ms | %.3f ms | %.3f ms |\n", $_->[0],
-    $miss{loaded}{$_->[0]}{before}, $miss{loaded}{$_->[0]}{after},
-    $miss{written}{$_->[0]}{before}, $miss{written}{$_->[0]}{after}
-    for @misses;
+printf "| bulk load (load_scale_data.sql) | %s |\n",
+    join(' | ', map { sprintf '%.1f s', $load{$_} } @variants);
+print "\n| list miss (PostgreSQL, median of $repeat) | "
+    . join(' | ', @variants) . ' | '
+    . join(' | ', map { "$_, after the writes" } @variants) . " |\n";
+print '|---' x (2 * @variants + 1), "|\n";
+for my $m (@misses) {
+	my $what = $m->[0];
+	printf "| %s | %s |\n", $what, join(' | ', map {
+	    sprintf '%.3f ms', $miss{$_->[0]}{$what}{$_->[1]} }
+	    map { my $when = $_; map { [$when, $_] } @variants }
+	    qw(loaded written));
+}
 $t->stop;

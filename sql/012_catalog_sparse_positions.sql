@@ -17,16 +17,20 @@
 --    (k arrivals in one gap: spread evenly over it).  When the gap has no
 --    free integer left, the statement rebuilds, which spreads them again;
 --  - nothing reads positions as counts any more: speciality_position is
---    dropped, and the unfiltered list and each speciality are stored as
---    sorted lists of positions in doctor_list_orders, exactly as the
---    pieces are in doctor_search_pieces (sql/005).  A page of any of the
---    three is one slice of one integer[] joined to doctor_list by
---    position; its total is the list's cardinality();
+--    dropped, and the unfiltered list, each speciality and each one- or
+--    two-letter piece of the names (sql/005) are sorted lists of
+--    positions, all kept the same way: in chunks of 256 positions
+--    (sorted_list_chunks, below).  A page of any of them is the slice of
+--    the one or two chunks holding its ranks, found by the running sum of
+--    the chunks' lengths, joined to doctor_list by position; its total
+--    is the sum of the lengths.  doctor_list_orders and
+--    doctor_search_pieces are views assembling whole lists, for tests
+--    and people;
 --  - a statement that inserts, deletes or renames doctors removes and
 --    inserts the rows concerned in doctor_list and doctor_search, and
---    patches only the lists concerned: the whole list, the specialities,
---    the pieces of the old and the new lower-cased names (the lists stay
---    sorted: intarray's - and | sort and deduplicate).
+--    patches only the chunks concerned: of the whole list, the
+--    specialities, the pieces of the old and the new lower-cased names
+--    (the chunks stay sorted: intarray's - and | sort and deduplicate).
 --    A statement that removes or adds more than 200 doctors rebuilds
 --    instead (a bulk load, a mass import): a patch's neighbour look-ups and
 --    list rewrites grow with its rows, a rebuild does not (20,000 doctors,
@@ -41,14 +45,17 @@
 -- patch writes doctors (or specialities) and so notifies as before.
 --
 -- Measured (bench/catalog_write.pl, 20,000 doctors, a busy shared machine;
--- bench/RESULTS.md "#10 sparse positions"): a rename 1,905 -> 17.6 ms, an
--- insert 1,779 -> 14.6 ms, a delete 1,656 -> 15.8 ms, a change of
--- speciality 41.8 -> 1.6 ms.  Still above 10 ms for the first three: most
--- of it (13-17 ms of a rename) is rewriting the piece lists of the name,
--- whose one-letter pieces hold most of the catalog; lists split into small
--- chunks would be the next step.  Misses: the last unfiltered page 0.05 ->
--- 0.19 ms (a slice of an 80 kB list instead of an index range), speciality
--- pages equal.
+-- bench/RESULTS.md "#10 sparse positions"): with whole lists, a rename
+-- 1,905 -> 17.6 ms, an insert 1,779 -> 14.6 ms, a delete 1,656 -> 15.8 ms,
+-- 13-17 ms of a rename rewriting its ~40 piece lists (the one-letter ones
+-- hold most of the catalog: 'a' 19,609 positions, 78 kB).  In chunks
+-- (same run, whole lists -> chunks): a rename 15.4 -> 9.3 ms, an insert
+-- 16.5 -> 9.9 ms, a delete 14.3 -> 5.7 ms, ~44 rows of at most 2 kB
+-- rewritten; a change of speciality 1.6 -> 2.0 ms.  Chunks of 128 wrote
+-- as fast but a page summed 158 lengths (0.45 ms); 512 wrote no faster.
+-- Misses pay the running sum over all of a list's chunks: unfiltered and
+-- 1-letter q pages 0.11-0.19 -> 0.25-0.28 ms, speciality pages about
+-- equal (0.07-0.13 -> 0.09-0.15 ms).
 
 -- The bounds positions are spread between: above 0 (doctor_list's CHECK)
 -- and at most 2,000,000,000, below integer's 2,147,483,647.
@@ -62,22 +69,145 @@ ALTER TABLE doctor_list DROP COLUMN IF EXISTS speciality_position;
 CREATE INDEX IF NOT EXISTS doctor_list_name_idx
 	ON doctor_list (name, doctor_id);
 
--- The sorted positions of the whole list (kind 'all', key 0) and of each
--- speciality (kind 'speciality', key its id): the pieces' structure.
-CREATE TABLE IF NOT EXISTS doctor_list_orders (
-	kind		text NOT NULL CHECK (kind IN ('all', 'speciality')),
-	key		bigint NOT NULL,
+-- Every sorted list of positions (the whole list: kind 'all', key '0';
+-- a speciality: kind 'speciality', key its id; a one- or two-letter
+-- piece of the lower-cased names: kind 'piece', key the piece) is cut
+-- into chunks: positions sorted and without repeats, n its length, and
+-- first_position its first element, which finds the chunk a position
+-- belongs in: the one with the greatest first_position at most that
+-- position, or the list's first chunk for one below them all.  As whole
+-- lists, a patch rewrote each list concerned, up to 20,000 integers (the
+-- piece 'a': 19,609 positions, 78 kB) and a rename's 40 or so pieces:
+-- 13-17 ms of its 15-18 ms at 20,000 doctors.  A chunk is a few hundred.
+CREATE TABLE IF NOT EXISTS sorted_list_chunks (
+	kind		text NOT NULL
+	    CHECK (kind IN ('all', 'speciality', 'piece')),
+	key		text NOT NULL,
+	first_position	integer NOT NULL,
 	positions	integer[] NOT NULL,
-	PRIMARY KEY (kind, key)
+	n		integer NOT NULL,
+	PRIMARY KEY (kind, key, first_position)
 );
+-- A chunk (at most 2 x its size, 2 kB) stays in its row: out of line it
+-- would cost a TOAST write per patch as well.
+ALTER TABLE sorted_list_chunks SET (toast_tuple_target = 8160);
+ALTER TABLE sorted_list_chunks ALTER positions SET STORAGE EXTERNAL;
 
--- A patch rewrites whole lists (up to 20,000 integers, 80 kB): stored
--- out of line uncompressed, since sorted sparse integers do not compress
--- and every rewrite paid a failed pglz attempt.  Measured on the scale
--- data (20,000 doctors, one rename: about 40 pieces, 184,000 positions
--- rewritten): 40 ms a rename with EXTENDED, 22 ms with EXTERNAL.
-ALTER TABLE doctor_search_pieces ALTER positions SET STORAGE EXTERNAL;
-ALTER TABLE doctor_list_orders ALTER positions SET STORAGE EXTERNAL;
+-- A rebuild cuts a list into chunks of this many positions; a patch
+-- splits a chunk grown past twice as many into chunks of this size and
+-- deletes a chunk it empties (chunks are never merged: a list of k
+-- positions that lost many may have more than k / size chunks, which
+-- a page's running sum reads, until the next rebuild).
+CREATE OR REPLACE FUNCTION sorted_list_chunk_size() RETURNS integer
+LANGUAGE sql IMMUTABLE AS 'SELECT 256';
+
+-- Sorted positions as chunks: one chunk when there are at most at_most
+-- of them, else chunks of sorted_list_chunk_size(); none when empty.
+CREATE OR REPLACE FUNCTION sorted_list_cut(integer[], at_most integer)
+RETURNS TABLE (first_position integer, positions integer[], n integer)
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT c[1], c, cardinality(c)
+	FROM (SELECT CASE WHEN cardinality($1) <= at_most THEN $1
+		ELSE $1[i * sorted_list_chunk_size() + 1
+		    : (i + 1) * sorted_list_chunk_size()] END AS c
+	    FROM generate_series(0, CASE WHEN cardinality($1) <= at_most
+		THEN 0
+		ELSE (cardinality($1) - 1) / sorted_list_chunk_size() END) i) x
+	WHERE cardinality(c) > 0
+$$;
+
+-- Positions out of (arrives false) and into (true) the lists named by
+-- kind and key: each goes to its chunk, and each chunk concerned is
+-- deleted and written again patched (intarray's - and | keep it sorted
+-- and without repeats), split if it grew past twice the chunk size, not
+-- written again if emptied.  A list with no chunk gets its first.  The
+-- chunk is found before any is rewritten; a chunk written again from
+-- one that was deleted keeps within its range, so no key collides.
+CREATE OR REPLACE FUNCTION sorted_lists_patch(kinds text[], keys text[],
+    moved integer[], arriving boolean[]) RETURNS void
+-- plpgsql, not sql: its statement's plan is kept for the session, where
+-- a sql function's is made again at each call.
+LANGUAGE plpgsql AS $$
+BEGIN
+	WITH delta AS (SELECT d.kind, d.key, d.position, d.arrives,
+		coalesce((SELECT c.first_position FROM sorted_list_chunks c
+		    WHERE c.kind = d.kind AND c.key = d.key
+			AND c.first_position <= d.position
+		    ORDER BY c.first_position DESC LIMIT 1),
+		    (SELECT c.first_position FROM sorted_list_chunks c
+		    WHERE c.kind = d.kind AND c.key = d.key
+		    ORDER BY c.first_position LIMIT 1)) AS chunk
+	    FROM unnest(kinds, keys, moved, arriving)
+		d(kind, key, position, arrives)),
+	per_chunk AS (SELECT kind, key, chunk,
+		coalesce(array_agg(position) FILTER (WHERE NOT arrives),
+		    '{}') AS minus,
+		coalesce(intarray.sort(array_agg(position)
+		    FILTER (WHERE arrives)), '{}') AS plus
+	    FROM delta GROUP BY kind, key, chunk),
+	rewritten AS (DELETE FROM sorted_list_chunks c USING per_chunk p
+	    WHERE c.kind = p.kind AND c.key = p.key
+		AND c.first_position = p.chunk
+	    RETURNING c.kind, c.key, c.first_position, c.positions),
+	patched AS (SELECT p.kind, p.key, CASE WHEN r.kind IS NULL
+		THEN intarray.uniq(p.plus)
+		ELSE (r.positions OPERATOR(intarray.-) p.minus)
+		    OPERATOR(intarray.|) p.plus END AS positions
+	    FROM per_chunk p LEFT JOIN rewritten r ON r.kind = p.kind
+		AND r.key = p.key AND r.first_position = p.chunk)
+	INSERT INTO sorted_list_chunks (kind, key, first_position, positions,
+	    n)
+	SELECT p.kind, p.key, c.first_position, c.positions, c.n
+	FROM patched p,
+	    sorted_list_cut(p.positions, 2 * sorted_list_chunk_size()) c;
+END $$;
+
+-- The lists as whole arrays, as the tests and a person read them (the
+-- API reads the chunks): the unfiltered list and the specialities ...
+DROP TABLE IF EXISTS doctor_list_orders;
+CREATE OR REPLACE VIEW doctor_list_orders AS
+SELECT kind, key::bigint AS key,
+    array_agg(p ORDER BY first_position, i) AS positions
+FROM sorted_list_chunks, unnest(positions) WITH ORDINALITY u(p, i)
+WHERE kind IN ('all', 'speciality')
+GROUP BY kind, key;
+-- ... and the pieces (sql/005's table, now chunks too).
+DROP TABLE IF EXISTS doctor_search_pieces;
+CREATE OR REPLACE VIEW doctor_search_pieces AS
+SELECT key AS piece, array_agg(p ORDER BY first_position, i) AS positions
+FROM sorted_list_chunks, unnest(positions) WITH ORDINALITY u(p, i)
+WHERE kind = 'piece'
+GROUP BY key;
+
+-- sql/007's doctor_search_refill(), the pieces written as chunks.
+CREATE OR REPLACE FUNCTION doctor_search_refill() RETURNS void
+LANGUAGE plpgsql
+SET work_mem = '64MB' SET jit = off
+AS $$
+BEGIN
+	DELETE FROM doctor_search;
+	INSERT INTO doctor_search (position, name_lower)
+	SELECT position, lower(name) FROM doctor_list;
+	DELETE FROM sorted_list_chunks WHERE kind = 'piece';
+	INSERT INTO sorted_list_chunks (kind, key, first_position, positions,
+	    n)
+	SELECT 'piece', g.piece, c.first_position, c.positions, c.n
+	FROM (SELECT substr(s.name_lower, i, n) AS piece,
+		array_agg(s.position::integer) AS positions
+	    FROM doctor_search s,
+		generate_series(1, length(s.name_lower)) i,
+		(VALUES (1), (2)) len(n)
+	    WHERE i + n - 1 <= length(s.name_lower)
+	    GROUP BY 1) g,
+	    sorted_list_cut(intarray.uniq(intarray.sort(g.positions)),
+		sorted_list_chunk_size()) c;
+	ANALYZE doctor_search;
+	ANALYZE sorted_list_chunks;
+	IF pg_has_role((SELECT relowner FROM pg_class
+	    WHERE oid = 'doctor_search_trgm_idx'::regclass), 'USAGE') THEN
+		PERFORM gin_clean_pending_list('doctor_search_trgm_idx'::regclass);
+	END IF;
+END $$;
 
 -- The whole rebuild: sparse positions, the orders, and the name search
 -- when the names by position changed (sql/005, sql/007).
@@ -102,14 +232,19 @@ BEGIN
 	    s.id, s.slug, s.name
 	FROM doctors d JOIN specialities s ON s.id = d.speciality_id;
 	ANALYZE doctor_list;
-	DELETE FROM doctor_list_orders;
-	INSERT INTO doctor_list_orders (kind, key, positions)
-	SELECT 'all', 0, ARRAY(SELECT position::integer FROM doctor_list
-	    ORDER BY position);
-	INSERT INTO doctor_list_orders (kind, key, positions)
-	SELECT 'speciality', speciality_id,
-	    array_agg(position::integer ORDER BY position)
-	FROM doctor_list GROUP BY speciality_id;
+	DELETE FROM sorted_list_chunks WHERE kind IN ('all', 'speciality');
+	INSERT INTO sorted_list_chunks (kind, key, first_position, positions,
+	    n)
+	SELECT o.kind, o.key, c.first_position, c.positions, c.n
+	FROM (SELECT 'all' AS kind, '0' AS key,
+		ARRAY(SELECT position::integer FROM doctor_list
+		    ORDER BY position) AS positions
+	    UNION ALL
+	    SELECT 'speciality', speciality_id::text,
+		array_agg(position::integer ORDER BY position)
+	    FROM doctor_list GROUP BY speciality_id) o,
+	    sorted_list_cut(o.positions, sorted_list_chunk_size()) c;
+	ANALYZE sorted_list_chunks;
 	-- Position is the key of both tables, so this comparison is exact.
 	IF (SELECT count(*) FROM doctor_search) <>
 	    (SELECT count(*) FROM doctor_list)
@@ -129,41 +264,28 @@ LANGUAGE sql IMMUTABLE AS $$
 	WHERE i + n - 1 <= length(name_lower)
 $$;
 
--- Positions out of and into the lists of doctor_list_orders: gone_pos[i]
--- leaves speciality gone_sp[i], came_pos[i] joins came_sp[i], and with
--- whole, the list of all doctors too.  Out before in, so a doctor who
--- keeps its position stays; intarray's - and | return sorted lists
--- without repeats.
+-- Positions out of and into the lists of the whole list and the
+-- specialities: gone_pos[i] leaves speciality gone_sp[i], came_pos[i]
+-- joins came_sp[i], and with whole, the list of all doctors too.  Out
+-- before in, so a doctor who keeps its position stays.
 CREATE OR REPLACE FUNCTION doctor_list_orders_patch(whole boolean,
     gone_pos integer[], gone_sp bigint[], came_pos integer[],
     came_sp bigint[]) RETURNS void
-LANGUAGE sql AS $$
-	WITH delta(kind, key, position, arrives) AS (
-		SELECT 'speciality', g.sp, g.p, false
-		FROM unnest(gone_pos, gone_sp) g(p, sp)
-		UNION ALL
-		SELECT 'speciality', c.sp, c.p, true
-		FROM unnest(came_pos, came_sp) c(p, sp)
-		UNION ALL
-		SELECT 'all', 0, p, false FROM unnest(gone_pos) p WHERE whole
-		UNION ALL
-		SELECT 'all', 0, p, true FROM unnest(came_pos) p WHERE whole),
-	per_list AS (SELECT kind, key,
-		coalesce(array_agg(position) FILTER (WHERE NOT arrives),
-		    '{}') AS minus,
-		coalesce(intarray.sort(array_agg(position)
-		    FILTER (WHERE arrives)), '{}') AS plus
-	    FROM delta GROUP BY kind, key),
-	patched AS (UPDATE doctor_list_orders o
-		SET positions = (o.positions OPERATOR(intarray.-) p.minus)
-		    OPERATOR(intarray.|) p.plus
-	    FROM per_list p WHERE o.kind = p.kind AND o.key = p.key
-	    RETURNING o.kind, o.key)
-	INSERT INTO doctor_list_orders (kind, key, positions)
-	SELECT kind, key, plus FROM per_list p
-	WHERE NOT EXISTS (SELECT 1 FROM patched x
-	    WHERE x.kind = p.kind AND x.key = p.key)
-$$;
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM sorted_lists_patch(array_agg(kind), array_agg(key),
+	    array_agg(position), array_agg(arrives))
+	FROM (SELECT 'speciality' AS kind, g.sp::text AS key, g.p AS position,
+		false AS arrives
+	    FROM unnest(gone_pos, gone_sp) g(p, sp)
+	    UNION ALL
+	    SELECT 'speciality', c.sp::text, c.p, true
+	    FROM unnest(came_pos, came_sp) c(p, sp)
+	    UNION ALL
+	    SELECT 'all', '0', p, false FROM unnest(gone_pos) p WHERE whole
+	    UNION ALL
+	    SELECT 'all', '0', p, true FROM unnest(came_pos) p WHERE whole) d;
+END $$;
 
 -- The doctors gone_ids leave the list (their current rows go), the
 -- doctors came_ids arrive (read from doctors as they are now); an id in
@@ -227,36 +349,15 @@ BEGIN
 		FROM unnest(came_pos) WITH ORDINALITY c(pos, i)
 		JOIN doctor_list l ON l.position = c.pos ORDER BY c.i));
 	-- The pieces of the names that left and of the names that came.
-	WITH delta(piece, position, arrives) AS (
-		SELECT pc, g.p, false
-		FROM unnest(gone_pos, gone_name) g(p, nm),
-		    doctor_name_pieces(g.nm) pc
-		UNION ALL
-		SELECT pc, s.position::integer, true
-		FROM doctor_search s, doctor_name_pieces(s.name_lower) pc
-		WHERE s.position = ANY (came_pos)),
-	per_piece AS (SELECT piece,
-		coalesce(array_agg(position) FILTER (WHERE NOT arrives),
-		    '{}') AS minus,
-		coalesce(intarray.sort(array_agg(position)
-		    FILTER (WHERE arrives)), '{}') AS plus
-	    FROM delta GROUP BY piece),
-	-- Each piece's list after the statement, computed once: a piece
-	-- no name holds any more loses its row (no row: no match).
-	result AS (SELECT pp.piece, ps.piece IS NOT NULL AS stored,
-		CASE WHEN ps.piece IS NULL THEN pp.plus
-		ELSE (ps.positions OPERATOR(intarray.-) pp.minus)
-		    OPERATOR(intarray.|) pp.plus END AS positions
-	    FROM per_piece pp
-	    LEFT JOIN doctor_search_pieces ps ON ps.piece = pp.piece),
-	emptied AS (DELETE FROM doctor_search_pieces ps USING result r
-	    WHERE ps.piece = r.piece AND r.stored AND r.positions = '{}'),
-	patched AS (UPDATE doctor_search_pieces ps SET positions = r.positions
-	    FROM result r
-	    WHERE ps.piece = r.piece AND r.stored AND r.positions <> '{}')
-	INSERT INTO doctor_search_pieces (piece, positions)
-	SELECT piece, positions FROM result
-	WHERE NOT stored AND positions <> '{}';
+	PERFORM sorted_lists_patch(array_agg('piece'::text), array_agg(piece),
+	    array_agg(position), array_agg(arrives))
+	FROM (SELECT pc AS piece, g.p AS position, false AS arrives
+	    FROM unnest(gone_pos, gone_name) g(p, nm),
+		doctor_name_pieces(g.nm) pc
+	    UNION ALL
+	    SELECT pc, s.position::integer, true
+	    FROM doctor_search s, doctor_name_pieces(s.name_lower) pc
+	    WHERE s.position = ANY (came_pos)) d;
 	RETURN true;
 END $$;
 

@@ -91,7 +91,20 @@ sub page_of {
 # doctor_list (sql/004) is doctors joined to specialities, its positions
 # in list order (sparse since sql/012: compared by rank); doctor_search
 # and its pieces (sql/005) follow its names; doctor_list_orders (sql/012)
-# holds the sorted positions of the whole list and of each speciality.
+# holds the sorted positions of the whole list and of each speciality;
+# both are views of the lists' chunks (sorted_list_chunks, sql/012), each
+# chunk sorted, without repeats, n long (1 to twice the chunk size), keyed
+# by its first position, and below the next chunk of its list.
+my $CHUNKS_BROKEN = <<'SQL';
+SELECT count(*) FROM (SELECT c.*, lead(first_position) OVER (PARTITION BY
+  kind, key ORDER BY first_position) AS next_first
+  FROM sorted_list_chunks c) c
+WHERE n IS DISTINCT FROM cardinality(positions) OR n < 1
+  OR n > 2 * sorted_list_chunk_size()
+  OR first_position IS DISTINCT FROM positions[1]
+  OR positions IS DISTINCT FROM intarray.uniq(intarray.sort(positions))
+  OR positions[n] >= next_first
+SQL
 sub derived_exact {
 	my ($what) = @_;
 	my $mine = q{SELECT row_number() OVER (ORDER BY d.name, d.id),
@@ -126,9 +139,10 @@ WHERE coalesce(o.positions, '{}') IS DISTINCT FROM ARRAY(SELECT
 SQL
 	is($t->psql("SELECT (SELECT count(*) FROM (($mine EXCEPT ALL $theirs) "
 	    . "UNION ALL ($theirs EXCEPT ALL $mine)) diff) || ' ' || ($search) "
-	    . "|| ' ' || ($pieces) || ' ' || ($orders)"), '0 0 0 0',
+	    . "|| ' ' || ($pieces) || ' ' || ($orders) || ' ' || "
+	    . "($CHUNKS_BROKEN)"), '0 0 0 0 0',
 	    "$what: doctor_list mirrors doctors, doctor_search doctor_list, "
-	    . 'doctor_search_pieces and doctor_list_orders exact');
+	    . 'doctor_search_pieces and doctor_list_orders exact, chunks sound');
 }
 
 sub by_hospital {
@@ -318,6 +332,57 @@ for my $k (1 .. 40) {
 }
 ok($spread_again, '40 inserts into one gap: it ran out and was re-spread');
 check_doctor('after the gap inserts', slug_id('doc-1000'));
+
+# Chunks (sql/012) split and emptied: with a chunk size of 4 (the
+# function replaced, every list cut again), inserts into one chunk grow
+# it past 8 and split it, deletes empty chunks, among them a list's first.
+sub chunk_size {
+	$t->psql("CREATE OR REPLACE FUNCTION sorted_list_chunk_size() RETURNS "
+	    . "integer LANGUAGE sql IMMUTABLE AS 'SELECT $_[0]'; "
+	    . 'SELECT doctor_list_refill(); SELECT doctor_search_refill()');
+}
+sub all_chunks {
+	$t->psql("SELECT count(*) || ' ' || max(n) FROM sorted_list_chunks "
+	    . "WHERE kind = 'all'");
+}
+chunk_size(4);
+derived_exact('chunk size 4');
+my $before_split = all_chunks();
+is($before_split, $t->psql("SELECT (count(*) + 3) / 4 || ' 4' FROM "
+    . 'doctor_list'), 'chunk size 4: the whole list cut into chunks of 4');
+my $stem = $t->psql("SELECT name FROM doctors WHERE slug = 'doc-1500'");
+for my $k (1 .. 12) {
+	$t->psql("INSERT INTO doctors (slug, name, speciality_id) VALUES "
+	    . "('t-split-$k', " . sql_str("$stem " . ('b' x $k)) . ', 2)');
+	check_doctor("chunk split: insert $k", slug_id("t-split-$k"))
+	    if $k % 4 == 0;
+}
+$t->psql("INSERT INTO doctors (slug, name, speciality_id) SELECT "
+    . "'t-split-m' || g, " . sql_str("$stem c") . ' || g, 3 '
+    . 'FROM generate_series(10, 29) g');
+check_doctor('chunk split: 20 inserts in one statement',
+    slug_id('t-split-m20'));
+my ($chunks_after, $max_n) = split / /, all_chunks();
+ok($chunks_after > (split / /, $before_split)[0] + 5 && $max_n <= 8,
+    "chunks split: $before_split -> $chunks_after $max_n");
+$t->psql("DELETE FROM doctors WHERE slug LIKE 't-split-m%'");
+check_doctor('chunk emptied: 20 deletes in one statement',
+    slug_id('t-split-12'));
+$t->psql("DELETE FROM doctors WHERE slug = 't-split-$_'") for 1 .. 12;
+check_doctor('chunk emptied: 12 single deletes', slug_id('doc-1500'));
+ok((split / /, all_chunks())[0] < $chunks_after,
+    'emptied chunks deleted: ' . all_chunks());
+# The first 9 doctors in list order, one by one: the lists' first chunks
+# empty; then arrivals before every chunk left.
+my $first = psql_list('SELECT slug FROM doctors ORDER BY name, id LIMIT 9');
+my $then_first = next_slug($first->[8]);
+$t->psql("DELETE FROM doctors WHERE slug = " . sql_str($_)) for @$first;
+check_doctor('first chunks emptied', slug_id($then_first));
+$t->psql("INSERT INTO doctors (slug, name, speciality_id) VALUES "
+    . "('t-first-$_', 'Aaaa First $_', 1)") for 1 .. 3;
+check_doctor('arrivals before the first chunk', slug_id('t-first-1'));
+chunk_size(256);
+derived_exact('chunk size 256 again');
 
 $t->psql('TRUNCATE doctor_has_hospital, doctors CASCADE');
 expect_page('truncate: unfiltered', {}, 'true', 1);
